@@ -1,0 +1,57 @@
+// `countersign audit tail`: follows the audit trail. FerretDB has no change streams, so it polls
+// by time-ordered id, re-reading a short window so records committed out of order are not missed.
+import type { Command } from 'commander';
+import { AUDIT_COLLECTION } from '../../audit/auditStore.ts';
+import type { AuditDecisionRecord } from '../../audit/record.ts';
+import { loadConfig } from '../../config/load.ts';
+import { connectMongo } from '../../integrations/mongodb/connect.ts';
+import { resolveConfigPath } from '../configPath.ts';
+
+function formatRecord(record: AuditDecisionRecord): string {
+  const who = record.human ? `${record.human} via ${record.agent ?? '?'}` : 'anonymous';
+  const outcome = record.outcome ?? 'pending';
+  const duration = record.durationMs !== null ? ` ${record.durationMs.toFixed(1)}ms` : '';
+  return `${record.time.toISOString()} ${record._id} ${record.decision.padEnd(14)} ${outcome.padEnd(13)} ${record.tool} ${who}${duration}${record.error ? ` ${record.error.code}` : ''}`;
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('read the audit trail');
+  audit
+    .command('tail')
+    .description('print the latest audit records and follow new ones')
+    .option('-c, --config <path>', 'config file')
+    .option('-n, --lines <count>', 'records to show first', (value) => Number.parseInt(value, 10), 20)
+    .option('--json', 'one JSON record per line')
+    .option('--no-follow', 'print and exit')
+    .option('--interval <ms>', 'poll interval', (value) => Number.parseInt(value, 10), 500)
+    .action(async (flags: { config?: string; lines: number; json?: boolean; follow: boolean; interval: number }) => {
+      const loaded = await loadConfig(resolveConfigPath(flags.config));
+      const mongo = await connectMongo(loaded.env.MONGODB_URI, loaded.file.audit.database);
+      const collection = mongo.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
+      const print = (record: AuditDecisionRecord) =>
+        process.stdout.write(`${flags.json ? JSON.stringify(record) : formatRecord(record)}\n`);
+      const latest = await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray();
+      const seen = new Set<string>();
+      for (const record of latest.reverse()) {
+        seen.add(record._id);
+        print(record);
+      }
+      if (!flags.follow) {
+        await mongo.close();
+        return;
+      }
+      let since = latest.at(-1)?.time ?? new Date();
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, flags.interval));
+        const windowStart = new Date(since.getTime() - 5000);
+        const fresh = await collection.find({ time: { $gte: windowStart } }).sort({ _id: 1 }).toArray();
+        for (const record of fresh) {
+          if (seen.has(record._id)) continue;
+          seen.add(record._id);
+          print(record);
+          if (record.time > since) since = record.time;
+        }
+        if (seen.size > 50_000) seen.clear();
+      }
+    });
+}

@@ -1,0 +1,60 @@
+// Builds the MCP `Server` agents talk to. `createMcpHandler` calls the factory once per modern
+// request (and per stateless legacy request), so this must stay cheap: the catalog is prepared
+// elsewhere and shared; here we only register two handlers that read it.
+import { ProtocolError, Server, type ServerContext } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
+import { UnknownToolError } from '../errors.ts';
+import type { CallPipeline } from '../pipeline/callPipeline.ts';
+import { ANONYMOUS, type Principal } from '../pipeline/decision.ts';
+import type { ToolCatalog } from '../catalog.ts';
+
+export const GATEWAY_INFO = { name: 'countersign', version: '0.1.0' };
+const INVALID_PARAMS = -32602;
+const PROTOCOL_VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
+
+export interface AgentFacingServerDeps {
+  catalog: ToolCatalog;
+  pipeline: CallPipeline;
+  logger: Logger;
+}
+
+export interface RequestScope {
+  principal: Principal;
+  requestId: string;
+  /** The MCP-Protocol-Version header of the HTTP request, when sent (legacy requests carry no envelope). */
+  protocolVersionHeader: string | null;
+}
+
+export function buildAgentFacingServer(deps: AgentFacingServerDeps, scope: RequestScope): Server {
+  const server = new Server(GATEWAY_INFO, {
+    capabilities: { tools: { listChanged: true } },
+    instructions:
+      'Countersign gateway: tools are named upstream.tool. Calls are audited; some may be denied or need human approval, and the result says why.',
+  });
+  server.setRequestHandler('tools/list', () => ({ tools: deps.catalog.list() }));
+  server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    const envelopeVersion = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_KEY];
+    try {
+      return await deps.pipeline.handle({
+        name: request.params.name,
+        arguments: request.params.arguments,
+        principal: scope.principal ?? ANONYMOUS,
+        protocolVersion:
+          typeof envelopeVersion === 'string' ? envelopeVersion : scope.protocolVersionHeader,
+        signal: ctx.mcpReq.signal,
+        logger: deps.logger.child({ requestId: scope.requestId, mcpRequestId: ctx.mcpReq.id }),
+        ...(progressToken !== undefined
+          ? {
+              sendProgress: (progress) =>
+                ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, ...progress } }),
+            }
+          : {}),
+      });
+    } catch (error) {
+      if (error instanceof UnknownToolError) throw new ProtocolError(INVALID_PARAMS, error.message, { code: error.code, tool: error.tool });
+      throw error;
+    }
+  });
+  return server;
+}

@@ -1,0 +1,214 @@
+// A tools/call's path through the gateway: limits → catalog → decision → durable audit record →
+// forward (progress and cancellation relayed) → outcome appended → listeners (guardians, later).
+// Every stage that refuses produces a result the agent's model can act on.
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
+import type { AuditWriter } from '../../audit/auditStore.ts';
+import { newAuditId, type AuditDecisionRecord, type Outcome } from '../../audit/record.ts';
+import { redactArguments } from '../../audit/redact.ts';
+import type { GatewayMetrics } from '../../observability/metrics.ts';
+import { canonicalHash } from '../canonicalJson.ts';
+import { CallCancelledError, GatewayError, ToolBlockedError, UnknownToolError, errorMessage } from '../errors.ts';
+import type { UpstreamPool } from '../upstreams/upstreamPool.ts';
+import { checkArguments, type ArgumentLimits } from './argumentLimits.ts';
+import type { CallDecider, Principal } from './decision.ts';
+import { errorResult, refusalResult } from './results.ts';
+
+export interface ToolCallRequest {
+  name: string;
+  arguments: unknown;
+  principal: Principal;
+  protocolVersion: string | null;
+  signal: AbortSignal;
+  /** Relays upstream progress to the agent on its own request stream; absent if it sent no progress token. */
+  sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+  logger: Logger;
+}
+
+export interface CallCompletedEvent {
+  record: AuditDecisionRecord;
+  outcome: Outcome;
+  durationMs: number;
+}
+
+export interface CallPipelineOptions {
+  pool: UpstreamPool;
+  audit: AuditWriter;
+  decider: CallDecider;
+  limits: ArgumentLimits;
+  callTimeoutMs: number;
+  maxTotalCallTimeoutMs: number;
+  redactKeys: readonly string[];
+  gatewayInstance: string;
+  metrics?: GatewayMetrics;
+}
+
+export class CallPipeline {
+  private readonly completedListeners = new Set<(event: CallCompletedEvent) => void>();
+
+  constructor(private readonly options: CallPipelineOptions) {}
+
+  /** Guardians subscribe here (audit stream of completed and refused calls). */
+  onCallCompleted(listener: (event: CallCompletedEvent) => void): () => void {
+    this.completedListeners.add(listener);
+    return () => this.completedListeners.delete(listener);
+  }
+
+  /** Throws UnknownToolError (a protocol error per MCP); every other failure is a tool result. */
+  async handle(request: ToolCallRequest): Promise<CallToolResult> {
+    const started = performance.now();
+    const entry = this.options.pool.catalog.get(request.name);
+    if (!entry) {
+      this.options.metrics?.calls.inc({ upstream: 'unknown', tool: 'unknown', decision: 'refused', outcome: 'unknown-tool' });
+      request.logger.info({ tool: request.name }, 'unknown tool');
+      throw new UnknownToolError(request.name);
+    }
+
+    let args: Record<string, unknown>;
+    try {
+      args = checkArguments(request.arguments, this.options.limits);
+    } catch (error) {
+      return this.refuse(request, entry.name, entry.upstream, entry.upstreamTool, error as GatewayError, started);
+    }
+    if (entry.blockedReason) {
+      return this.refuse(request, entry.name, entry.upstream, entry.upstreamTool, new ToolBlockedError(entry.name, entry.blockedReason), started, args);
+    }
+
+    const argumentsHash = canonicalHash(args);
+    const verdict = this.options.decider.decide({ principal: request.principal, tool: entry, arguments: args, argumentsHash });
+    const record: AuditDecisionRecord = {
+      _id: newAuditId(),
+      time: new Date(),
+      ...request.principal,
+      upstream: entry.upstream,
+      tool: entry.name,
+      upstreamTool: entry.upstreamTool,
+      toolDefinitionHash: entry.definitionHash,
+      tier: verdict.tier,
+      argumentsHash,
+      arguments: redactArguments(args, this.options.redactKeys),
+      decision: verdict.decision,
+      decisionReason: verdict.reason,
+      policyIds: verdict.policyIds,
+      policySetHash: verdict.policySetHash,
+      approvalId: null,
+      protocolVersion: request.protocolVersion,
+      gatewayInstance: this.options.gatewayInstance,
+      outcome: null,
+      durationMs: null,
+      error: null,
+      completedAt: null,
+    };
+    const log = request.logger.child({ auditId: record._id, tool: entry.name });
+
+    // The record is durable before anything is forwarded; if it cannot be, nothing is.
+    try {
+      await this.options.audit.recordDecision(record);
+    } catch (error) {
+      const gatewayError = error instanceof GatewayError ? error : new GatewayError('AUDIT_UNAVAILABLE', errorMessage(error));
+      log.error({ err: gatewayError.message }, 'call refused: audit record not durable');
+      this.count(entry.upstream, entry.name, 'refused', gatewayError.code, started);
+      return errorResult(gatewayError);
+    }
+
+    if (verdict.decision !== 'allow') {
+      const durationMs = performance.now() - started;
+      this.finish(record, 'not-forwarded', durationMs, null);
+      this.count(entry.upstream, entry.name, verdict.decision, 'not-forwarded', started);
+      return refusalResult(entry.name, verdict);
+    }
+
+    // Progress is relayed in order, and all of it before the result, so the agent never sees a
+    // progress notification for a request that has already answered.
+    let progressRelay: Promise<void> = Promise.resolve();
+    const sendProgress = request.sendProgress;
+    try {
+      const result = await this.options.pool.get(entry.upstream)!.callTool(entry.upstreamTool, args, {
+        signal: request.signal,
+        timeoutMs: this.options.callTimeoutMs,
+        maxTotalTimeoutMs: this.options.maxTotalCallTimeoutMs,
+        ...(sendProgress
+          ? {
+              onProgress: (progress) => {
+                progressRelay = progressRelay.then(() => sendProgress(progress)).catch(() => undefined);
+              },
+            }
+          : {}),
+      });
+      await progressRelay;
+      const outcome: Outcome = result.isError ? 'tool-error' : 'ok';
+      this.finish(record, outcome, performance.now() - started, null);
+      this.count(entry.upstream, entry.name, 'allow', outcome, started);
+      return result;
+    } catch (error) {
+      const gatewayError = request.signal.aborted
+        ? new CallCancelledError(entry.name)
+        : error instanceof GatewayError
+          ? error
+          : new GatewayError('UPSTREAM_ERROR', errorMessage(error));
+      const outcome: Outcome =
+        gatewayError.code === 'CALL_CANCELLED' ? 'cancelled' : gatewayError.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
+      log.warn({ err: gatewayError.message, code: gatewayError.code }, 'forwarded call failed');
+      this.finish(record, outcome, performance.now() - started, { code: gatewayError.code, message: gatewayError.message });
+      this.count(entry.upstream, entry.name, 'allow', outcome, started);
+      return errorResult(gatewayError);
+    }
+  }
+
+  /** A call refused before a decision (limits, blocked tool). Audited best-effort: nothing is forwarded either way. */
+  private refuse(
+    request: ToolCallRequest,
+    tool: string,
+    upstream: string,
+    upstreamTool: string,
+    error: GatewayError,
+    started: number,
+    args: Record<string, unknown> = {},
+  ): CallToolResult {
+    const record: AuditDecisionRecord = {
+      _id: newAuditId(),
+      time: new Date(),
+      ...request.principal,
+      upstream,
+      tool,
+      upstreamTool,
+      toolDefinitionHash: null,
+      tier: null,
+      argumentsHash: error.code.startsWith('ARGUMENTS_') ? 'unhashed:rejected-arguments' : canonicalHash(args),
+      arguments: error.code.startsWith('ARGUMENTS_') ? '[NOT STORED: rejected arguments]' : redactArguments(args, this.options.redactKeys),
+      decision: 'refused',
+      decisionReason: error.message,
+      policyIds: [],
+      policySetHash: null,
+      approvalId: null,
+      protocolVersion: request.protocolVersion,
+      gatewayInstance: this.options.gatewayInstance,
+      outcome: 'not-forwarded',
+      durationMs: performance.now() - started,
+      error: { code: error.code, message: error.message },
+      completedAt: new Date(),
+    };
+    this.options.audit.recordDecision(record).catch((auditError: unknown) => {
+      request.logger.warn({ err: errorMessage(auditError) }, 'could not audit a refused call');
+    });
+    this.count(upstream, tool, 'refused', error.code, started);
+    this.emit(record, 'not-forwarded', record.durationMs ?? 0);
+    return errorResult(error);
+  }
+
+  private finish(record: AuditDecisionRecord, outcome: Outcome, durationMs: number, error: { code: string; message: string } | null): void {
+    this.options.audit.recordOutcome(record._id, { outcome, durationMs, error });
+    this.emit(record, outcome, durationMs);
+  }
+
+  private emit(record: AuditDecisionRecord, outcome: Outcome, durationMs: number): void {
+    for (const listener of this.completedListeners) listener({ record, outcome, durationMs });
+  }
+
+  private count(upstream: string, tool: string, decision: string, outcome: string, started: number): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    metrics.calls.inc({ upstream, tool, decision, outcome });
+    metrics.callLatency.observe({ upstream, decision }, (performance.now() - started) / 1000);
+  }
+}

@@ -1,0 +1,227 @@
+// One pooled MCP client per upstream. Connected once at start-up (no handshake on the hot path),
+// reconnected with backoff when the upstream goes away, and kept current on tool-list changes.
+// The era each upstream speaks (2026-07-28 or 2025-era) is learnt once and reused on reconnect.
+import { Client, type Tool, type CallToolResult } from '@modelcontextprotocol/client';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from '../../config/schema.ts';
+import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError, errorMessage } from '../errors.ts';
+import { createTransport } from './transports.ts';
+
+type PriorDiscovery = NonNullable<Parameters<Client['connect']>[1]>['prior'];
+
+export interface UpstreamState {
+  name: string;
+  connected: boolean;
+  era: 'modern' | 'legacy' | null;
+  protocolVersion: string | null;
+  serverName: string | null;
+  instructions: string | null;
+  tools: Tool[];
+  lastError: string | null;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  maxTotalTimeoutMs: number;
+  onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+}
+
+export interface UpstreamConnectionOptions {
+  baseDir: string;
+  logger: Logger;
+  onToolsChanged: (upstream: string) => void;
+  onConnectionChanged?: (upstream: string, connected: boolean) => void;
+  /** Handshake / list timeout; calls use their own. */
+  connectTimeoutMs?: number;
+}
+
+const CLIENT_INFO = { name: 'countersign-gateway', version: '0.1.0' };
+const MAX_BACKOFF_MS = 5000;
+
+export class UpstreamConnection {
+  private client: Client | null = null;
+  private connecting: Promise<void> | null = null;
+  private prior: PriorDiscovery | undefined;
+  private closed = false;
+  private backoffMs = 250;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private subscription: { close(): Promise<void> } | null = null;
+  readonly state: UpstreamState;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly options: UpstreamConnectionOptions,
+  ) {
+    this.state = {
+      name: config.name,
+      connected: false,
+      era: null,
+      protocolVersion: null,
+      serverName: null,
+      instructions: null,
+      tools: [],
+      lastError: null,
+    };
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Connects, or keeps retrying in the background; resolves after the first attempt either way. */
+  async start(): Promise<void> {
+    await this.ensureConnected().catch(() => undefined);
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.state.connected && this.client) return Promise.resolve();
+    this.connecting ??= this.connectOnce().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const log = this.options.logger.child({ upstream: this.name });
+    const client = new Client(CLIENT_INFO, {
+      capabilities: {},
+      versionNegotiation: { mode: 'auto' },
+      listChanged: {
+        tools: {
+          onChanged: (error, tools) => {
+            if (error || !tools) {
+              log.warn({ err: error ? errorMessage(error) : 'no tools' }, 'tool list refresh after change failed');
+              return;
+            }
+            this.state.tools = tools;
+            this.options.onToolsChanged(this.name);
+          },
+        },
+      },
+    });
+    const transport = createTransport(this.config, this.options.baseDir);
+    const timeout = this.options.connectTimeoutMs ?? 10_000;
+    try {
+      await client.connect(transport, { timeout, ...(this.prior ? { prior: this.prior } : {}) });
+      const { tools } = await client.listTools(undefined, { timeout, cacheMode: 'refresh' });
+      const era = client.getProtocolEra() ?? 'legacy';
+      const discover = client.getDiscoverResult();
+      this.prior = era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+      Object.assign(this.state, {
+        connected: true,
+        era,
+        protocolVersion: client.getNegotiatedProtocolVersion() ?? null,
+        serverName: client.getServerVersion()?.name ?? null,
+        instructions: client.getInstructions() ?? null,
+        tools,
+        lastError: null,
+      });
+      this.client = client;
+      this.backoffMs = 250;
+      client.onclose = () => this.handleDisconnect('connection closed');
+      if ('stderr' in transport && transport.stderr) {
+        transport.stderr.on('data', (chunk: Buffer) => log.debug({ stderr: chunk.toString().trimEnd() }, 'upstream stderr'));
+      }
+      if (era === 'modern') await this.listenForChanges(client, log);
+      log.info({ era, protocolVersion: this.state.protocolVersion, tools: tools.length }, 'upstream connected');
+      this.options.onConnectionChanged?.(this.name, true);
+      this.options.onToolsChanged(this.name);
+    } catch (error) {
+      this.state.lastError = errorMessage(error);
+      this.state.connected = false;
+      // A stale cached era must not wedge reconnects: probe afresh next time.
+      this.prior = undefined;
+      await client.close().catch(() => undefined);
+      log.warn({ err: this.state.lastError }, 'upstream connect failed; will retry');
+      this.scheduleReconnect();
+      throw new UpstreamUnavailableError(this.name, this.state.lastError);
+    }
+  }
+
+  /** On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. */
+  private async listenForChanges(client: Client, log: Logger): Promise<void> {
+    try {
+      const subscription = await client.listen({ toolsListChanged: true });
+      this.subscription = subscription;
+      void subscription.closed.then((reason) => {
+        if (reason === 'remote' && !this.closed && this.client === client) {
+          log.warn('upstream change subscription dropped; reconnecting');
+          this.handleDisconnect('subscription dropped');
+        }
+      });
+    } catch (error) {
+      log.info({ err: errorMessage(error) }, 'upstream does not offer subscriptions/listen; tool changes are picked up on reconnect');
+    }
+  }
+
+  private handleDisconnect(reason: string): void {
+    if (!this.state.connected) return;
+    this.state.connected = false;
+    this.state.lastError = reason;
+    const client = this.client;
+    this.client = null;
+    void this.subscription?.close().catch(() => undefined);
+    this.subscription = null;
+    void client?.close().catch(() => undefined);
+    this.options.logger.warn({ upstream: this.name, reason }, 'upstream disconnected');
+    this.options.onConnectionChanged?.(this.name, false);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closed) void this.ensureConnected().catch(() => undefined);
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  async callTool(tool: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
+    if (!this.state.connected || !this.client) {
+      // One immediate attempt, so a call right after an upstream restart does not wait for the backoff timer.
+      await this.ensureConnected().catch(() => undefined);
+    }
+    const client = this.client;
+    if (!client || !this.state.connected) {
+      throw new UpstreamUnavailableError(this.name, this.state.lastError ?? 'not connected');
+    }
+    try {
+      return (await client.callTool(
+        { name: tool, arguments: args },
+        {
+          signal: options.signal,
+          timeout: options.timeoutMs,
+          resetTimeoutOnProgress: true,
+          maxTotalTimeout: options.maxTotalTimeoutMs,
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        },
+      )) as CallToolResult;
+    } catch (error) {
+      throw this.classifyCallError(error, tool, options);
+    }
+  }
+
+  private classifyCallError(error: unknown, tool: string, options: CallOptions): Error {
+    const message = errorMessage(error);
+    if (options.signal.aborted) return error instanceof Error ? error : new Error(message);
+    if (/timed? ?out/i.test(message)) return new UpstreamTimeoutError(this.name, tool, options.timeoutMs);
+    if (/ECONNREFUSED|fetch failed|connection closed|not connected|socket hang up|ECONNRESET|session not found/i.test(message)) {
+      this.handleDisconnect(message);
+      return new UpstreamUnavailableError(this.name, message);
+    }
+    return new UpstreamCallError(this.name, tool, message);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.subscription?.close().catch(() => undefined);
+    await this.client?.close().catch(() => undefined);
+    this.client = null;
+    this.state.connected = false;
+  }
+}

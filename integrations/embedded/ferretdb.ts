@@ -1,0 +1,106 @@
+// FerretDB with its SQLite backend as a supervised child process: the embedded MongoDB-wire store.
+// It has no transactions, change streams, TTL indexes or $lookup; code that uses the `mongodb` driver
+// without those works on it and on real MongoDB alike.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { resolveBinary } from './binaries.ts';
+import { spawnManaged, waitUntilReady, type EmbeddedLogger, type ManagedChild } from './childProcess.ts';
+import { assertPortFree, canConnect, LOCALHOST } from './ports.ts';
+
+export interface FerretDbOptions {
+  /** Databases go to <dataDir>/ferretdb/ (one SQLite file each), state to <dataDir>/ferretdb-state/. */
+  dataDir: string;
+  /** Default 27017. */
+  port?: number;
+  logger?: EmbeddedLogger;
+  /** Default 30 s. */
+  startTimeoutMs?: number;
+  /** FerretDB log level (default "warn": at info it logs every connection). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Told to the user when the port is taken (default: a generic hint). */
+  portHint?: string;
+  /** Binary to run (default: the cached ferretdb-1.24.2). */
+  binary?: string;
+}
+
+export interface FerretDb {
+  /** mongodb://127.0.0.1:<port> — pick the database in code. */
+  uri: string;
+  port: number;
+  dataDir: string;
+  pid: number | undefined;
+  process: ManagedChild;
+  /** SIGTERM, then SIGKILL after timeoutMs (default 10 s). */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb> {
+  const binary = options.binary ?? resolveBinary('ferretdb');
+  const port = options.port ?? 27017;
+  await assertPortFree(port, {
+    service: 'FerretDB (embedded MongoDB-wire store)',
+    hint: options.portHint ?? 'Stop the process using it (another mongod or FerretDB?) or start the embedded store on another port.',
+  });
+
+  const dataDir = resolve(options.dataDir);
+  const sqliteDir = join(dataDir, 'ferretdb');
+  const stateDir = join(dataDir, 'ferretdb-state');
+  // FerretDB does not create the SQLite directory itself; the trailing slash is required.
+  await mkdir(sqliteDir, { recursive: true });
+  await mkdir(stateDir, { recursive: true });
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=${pathToFileURL(sqliteDir).href}/`,
+    `--listen-addr=${LOCALHOST}:${port}`,
+    // Never call home, and no debug/metrics HTTP listener on a fixed port (8088 would clash).
+    '--telemetry=disable',
+    '--debug-addr=-',
+    // Its state file (instance id, telemetry choice) defaults to the working directory.
+    `--state-dir=${stateDir}`,
+    `--log-level=${options.logLevel ?? 'warn'}`,
+  ];
+  const uri = `mongodb://${LOCALHOST}:${port}`;
+  options.logger?.info({ uri, dataDir }, 'starting FerretDB');
+  const child = spawnManaged({
+    name: 'ferretdb',
+    command: binary,
+    args,
+    env: { ...process.env, FERRETDB_TELEMETRY: 'disable' },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+
+  const started = Date.now();
+  await waitUntilReady(child, {
+    service: `FerretDB on ${LOCALHOST}:${port}`,
+    timeoutMs: options.startTimeoutMs ?? 30_000,
+    probe: () => pingAnswers(uri, port),
+  });
+  options.logger?.info({ uri, ms: Date.now() - started }, 'FerretDB ready');
+
+  return {
+    uri,
+    port,
+    dataDir,
+    pid: child.pid,
+    process: child,
+    stop: async (stopOptions) => {
+      await child.stop(stopOptions);
+    },
+  };
+}
+
+async function pingAnswers(uri: string, port: number): Promise<boolean> {
+  if (!(await canConnect(port))) return false;
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

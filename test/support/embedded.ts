@@ -1,0 +1,126 @@
+// Real Temporal and FerretDB for integration tests: free ports, a temp data dir, and handles that
+// stop them (and remove the data) afterwards. FerretDB's handle can crash and restart the store on
+// the same port and data dir, for "the database died mid-approval" tests.
+//
+// We start the dev server ourselves rather than via @temporalio/testing's createLocal (its start-up
+// wait is 5 s); a test that wants TestWorkflowEnvironment can wrap `address` with
+// TestWorkflowEnvironment.createFromExistingServer({ address, namespace }).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFerretDb, type FerretDb } from '../../integrations/embedded/ferretdb.ts';
+import { freePort } from '../../integrations/embedded/ports.ts';
+import { startTemporalDevServer, type TemporalDevServer } from '../../integrations/embedded/temporal.ts';
+
+export const TEST_NAMESPACE = 'default';
+
+export async function makeTempDir(prefix = 'countersign-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export interface TestTemporal {
+  address: string;
+  namespace: string;
+  port: number;
+  dataDir: string;
+  server(): TemporalDevServer;
+  /** Stops the server and starts it again on the same port and data dir. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A headless Temporal dev server on a free port; data in dataDir (default: a fresh temp dir). */
+export async function startTestTemporal(options: { dataDir?: string; namespace?: string } = {}): Promise<TestTemporal> {
+  const dataDir = options.dataDir ?? (await makeTempDir());
+  const namespace = options.namespace ?? TEST_NAMESPACE;
+  const port = await freePort();
+  const start = () => startTemporalDevServer({ dataDir, port, headless: true, namespace });
+  let server = await start();
+  return {
+    address: server.address,
+    namespace,
+    port,
+    dataDir,
+    server: () => server,
+    restart: async () => {
+      await server.stop();
+      server = await start();
+    },
+    stop: () => server.stop(),
+  };
+}
+
+export interface TestFerretDb {
+  uri: string;
+  port: number;
+  dataDir: string;
+  server(): FerretDb;
+  /** SIGKILL, as if the store crashed. The port stays reserved for restart(). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data dir (after kill() or stop()). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** FerretDB on a free port; data in dataDir (default: a fresh temp dir). */
+export async function startTestFerretDb(options: { dataDir?: string } = {}): Promise<TestFerretDb> {
+  const dataDir = options.dataDir ?? (await makeTempDir());
+  const port = await freePort();
+  const start = () => startFerretDb({ dataDir, port });
+  let server = await start();
+  return {
+    uri: server.uri,
+    port,
+    dataDir,
+    server: () => server,
+    kill: async () => {
+      await server.process.kill('SIGKILL');
+    },
+    restart: async () => {
+      await server.stop();
+      server = await start();
+    },
+    stop: () => server.stop(),
+  };
+}
+
+export interface EmbeddedStack {
+  dataDir: string;
+  temporal: TestTemporal;
+  ferret: TestFerretDb;
+  /** Stops both servers and removes the data dir. */
+  stop(): Promise<void>;
+}
+
+/** Both servers, started in parallel, sharing one temp data dir. */
+export async function startEmbeddedStack(): Promise<EmbeddedStack> {
+  const dataDir = await makeTempDir();
+  const [temporal, ferret] = await Promise.allSettled([startTestTemporal({ dataDir }), startTestFerretDb({ dataDir })]);
+  if (temporal.status === 'rejected' || ferret.status === 'rejected') {
+    // Do not leave the half that did start running.
+    if (temporal.status === 'fulfilled') await temporal.value.stop();
+    if (ferret.status === 'fulfilled') await ferret.value.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw temporal.status === 'rejected' ? temporal.reason : (ferret as PromiseRejectedResult).reason;
+  }
+  return {
+    dataDir,
+    temporal: temporal.value,
+    ferret: ferret.value,
+    stop: async () => {
+      await Promise.all([temporal.value.stop(), ferret.value.stop()]);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** True while a process with this pid exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
