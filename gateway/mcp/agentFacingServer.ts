@@ -1,7 +1,7 @@
 // Builds the MCP `Server` agents talk to. `createMcpHandler` calls the factory once per modern
 // request (and per stateless legacy request), so this must stay cheap: the catalog is prepared
 // elsewhere and shared; here we only register two handlers that read it.
-import { ProtocolError, Server, type ServerContext } from '@modelcontextprotocol/server';
+import { ProtocolError, Server, type AuthInfo, type ServerContext } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { UnknownToolError } from '../errors.ts';
 import type { CallPipeline } from '../pipeline/callPipeline.ts';
@@ -25,7 +25,18 @@ export interface RequestScope {
   protocolVersionHeader: string | null;
 }
 
-export function buildAgentFacingServer(deps: AgentFacingServerDeps, scope: RequestScope): Server {
+export const SCOPE_KEY = 'countersign/scope';
+
+/** The scope the HTTP layer attached to this request, if any. */
+export function scopeFromAuthInfo(authInfo: AuthInfo | undefined): RequestScope | undefined {
+  return authInfo?.extra?.[SCOPE_KEY] as RequestScope | undefined;
+}
+
+/**
+ * `fallbackScope` is the scope of the request that created the instance. Session-bound instances
+ * outlive that request, so each call reads its own request's scope first.
+ */
+export function buildAgentFacingServer(deps: AgentFacingServerDeps, fallbackScope: RequestScope): Server {
   const server = new Server(GATEWAY_INFO, {
     capabilities: { tools: { listChanged: true } },
     instructions:
@@ -33,6 +44,7 @@ export function buildAgentFacingServer(deps: AgentFacingServerDeps, scope: Reque
   });
   server.setRequestHandler('tools/list', () => ({ tools: deps.catalog.list() }));
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
+    const scope = scopeFromAuthInfo(ctx.http?.authInfo) ?? fallbackScope;
     const progressToken = ctx.mcpReq._meta?.progressToken;
     const envelopeVersion = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_KEY];
     try {

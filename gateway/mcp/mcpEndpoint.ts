@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { ToolCatalog } from '../catalog.ts';
 import type { CallPipeline } from '../pipeline/callPipeline.ts';
 import { ANONYMOUS, type Principal } from '../pipeline/decision.ts';
-import { buildAgentFacingServer, type RequestScope } from './agentFacingServer.ts';
+import { SCOPE_KEY, buildAgentFacingServer, scopeFromAuthInfo, type RequestScope } from './agentFacingServer.ts';
 import { LegacySessionRegistry } from './legacySessions.ts';
 
 export interface McpEndpointOptions {
@@ -32,7 +32,6 @@ export interface RequestIdentity {
   requestId: string;
 }
 
-export const SCOPE_KEY = 'countersign/scope';
 
 export function authInfoFor(identity: RequestIdentity, protocolVersionHeader: string | null): AuthInfo {
   const scope: RequestScope = { ...identity, protocolVersionHeader };
@@ -40,8 +39,7 @@ export function authInfoFor(identity: RequestIdentity, protocolVersionHeader: st
 }
 
 function scopeFrom(authInfo: AuthInfo | undefined): RequestScope {
-  const scope = authInfo?.extra?.[SCOPE_KEY] as RequestScope | undefined;
-  return scope ?? { principal: ANONYMOUS, requestId: 'unknown', protocolVersionHeader: null };
+  return scopeFromAuthInfo(authInfo) ?? { principal: ANONYMOUS, requestId: 'unknown', protocolVersionHeader: null };
 }
 
 export class McpEndpoint {

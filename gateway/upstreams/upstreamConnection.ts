@@ -18,6 +18,8 @@ export interface UpstreamState {
   instructions: string | null;
   tools: Tool[];
   lastError: string | null;
+  /** Child process id of a stdio upstream (operators and tests use it). */
+  pid: number | null;
 }
 
 export interface CallOptions {
@@ -62,6 +64,7 @@ export class UpstreamConnection {
       instructions: null,
       tools: [],
       lastError: null,
+      pid: null,
     };
   }
 
@@ -116,6 +119,7 @@ export class UpstreamConnection {
         instructions: client.getInstructions() ?? null,
         tools,
         lastError: null,
+        pid: 'pid' in transport ? transport.pid : null,
       });
       this.client = client;
       this.backoffMs = 250;

@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const TSX_LOADER = import.meta.resolve('tsx');
-export const DEPLOYMENTS_ENTRY = fileURLToPath(new URL('../../examples/upstreams/deployments/server.ts', import.meta.url));
+export const DEPLOYMENTS_ENTRY = fileURLToPath(
+  new URL('../../examples/upstreams/deployments/server.ts', import.meta.url),
+);
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -17,7 +19,11 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_
 }
 
 /** Re-runs `attempt` until it yields a value; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, attempt: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  attempt: () => Promise<T | undefined>,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await attempt();

@@ -47,8 +47,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     }
     throw new AdminError(404, 'NOT_FOUND', `No admin endpoint at ${path}`);
   } catch (error) {
-    if (error instanceof UnknownToolError) return reply(res, 404, { error: { code: error.code, message: error.message } });
-    if (error instanceof AdminError) return reply(res, error.status, { error: { code: error.code, message: error.message } });
+    if (error instanceof UnknownToolError)
+      return reply(res, 404, { error: { code: error.code, message: error.message } });
+    if (error instanceof AdminError)
+      return reply(res, error.status, { error: { code: error.code, message: error.message } });
     throw error;
   }
 }

@@ -25,7 +25,11 @@ export async function startDeploymentsServer(options: DeploymentsServerOptions =
   const mcp = toNodeHandler(endpoint.handler, { onerror });
   // createMcpHandler checks neither Host nor Origin; refuse non-local Host headers (DNS rebinding).
   const localHostOnly = localhostHostValidation();
-  const admin = { catalog: endpoint.catalog, enableBeta: endpoint.enableBeta, toolsChanged: () => endpoint.handler.notify.toolsChanged() };
+  const admin = {
+    catalog: endpoint.catalog,
+    enableBeta: endpoint.enableBeta,
+    toolsChanged: () => endpoint.handler.notify.toolsChanged(),
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!localHostOnly(req, res)) return;

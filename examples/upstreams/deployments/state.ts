@@ -51,7 +51,11 @@ export class DeploymentState {
   constructor(private readonly now: () => Date = () => new Date()) {
     const at = this.now().toISOString();
     for (const { previous, ...seed } of SEED) {
-      this.running.set(key(seed.service, seed.environment), { ...seed, previousVersions: [...previous], updatedAt: at });
+      this.running.set(key(seed.service, seed.environment), {
+        ...seed,
+        previousVersions: [...previous],
+        updatedAt: at,
+      });
     }
   }
 

@@ -106,7 +106,7 @@ export function canaryReleaseTool(state: DeploymentState): DefinedTool {
   return defineTool({
     name: 'canary_release',
     title: 'Start a canary release',
-    description: 'Send a share of an environment\'s traffic to a new version of a service, next to the running one.',
+    description: "Send a share of an environment's traffic to a new version of a service, next to the running one.",
     input: z.object({
       service: Service,
       version: Version,

@@ -186,7 +186,13 @@ export function incidentTools(store: IncidentStore, log: Log = () => {}): Define
           await ctx.progress(step, steps, `exported chunk ${step}/${steps}`);
         }
         if (completed < steps) log(`export_timeline cancelled after ${completed}/${steps} steps`);
-        return { id: id ?? null, stepsRequested: steps, stepsCompleted: completed, complete: completed === steps, entries: exported };
+        return {
+          id: id ?? null,
+          stepsRequested: steps,
+          stepsCompleted: completed,
+          complete: completed === steps,
+          entries: exported,
+        };
       },
     }),
   ];

@@ -75,5 +75,9 @@ function okResult(data: Record<string, unknown>): CallToolResult {
 
 function errorResult(error: ToolError): CallToolResult {
   const data = { error: { code: error.code, message: error.message } };
-  return { content: [{ type: 'text', text: `${error.code}: ${error.message}` }], structuredContent: data, isError: true };
+  return {
+    content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
+    structuredContent: data,
+    isError: true,
+  };
 }

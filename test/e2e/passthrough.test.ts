@@ -1,0 +1,195 @@
+// End to end through the gateway to both example upstreams, once per MCP protocol revision:
+// tools listed under their namespaces, calls forwarded with progress, cancellation relayed, and an
+// audit record for every call in MongoDB.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connectLegacyAgent, connectModernAgent, type TestAgent } from '../support/agents.ts';
+import { auditRecords, textOf, waitForAudit } from '../support/audit.ts';
+import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
+
+let stack: GatewayStack;
+
+before(async () => {
+  stack = await startGatewayStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+const revisions: Array<[string, (url: string) => Promise<TestAgent>]> = [
+  ['2026-07-28', connectModernAgent],
+  ['2025-11-25', connectLegacyAgent],
+];
+
+for (const [revision, connect] of revisions) {
+  describe(`agent on MCP ${revision}`, () => {
+    let agent: TestAgent;
+    before(async () => {
+      agent = await connect(stack.gateway.mcpUrl);
+    });
+    after(async () => {
+      await agent?.close();
+    });
+
+    it('negotiates its own revision with the gateway', () => {
+      assert.equal(agent.protocolVersion(), revision);
+    });
+
+    it('sees both upstreams\' tools under their namespaces', async () => {
+      const names = await agent.listToolNames();
+      for (const expected of ['incidents.search_incidents', 'incidents.delete_incident', 'deployments.deploy', 'deployments.list_deployments']) {
+        assert.ok(names.includes(expected), `${expected} missing from ${names.join(', ')}`);
+      }
+      assert.ok(names.every((name) => /^(incidents|deployments)\.[a-z_]+$/.test(name)));
+    });
+
+    it('calls a tool on the stdio upstream and leaves an audit record', async () => {
+      const before = new Date();
+      const result = await agent.call('incidents.get_incident', { id: 'INC-1041' });
+      assert.equal(result.isError ?? false, false, textOf(result));
+      assert.match(textOf(result), /INC-1041/);
+      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.get_incident', protocolVersion: revision }, (r) => r.outcome === 'ok');
+      assert.equal(record.decision, 'allow');
+      assert.equal(record.upstream, 'incidents');
+      assert.equal(record.upstreamTool, 'get_incident');
+      assert.deepEqual(record.arguments, { id: 'INC-1041' });
+      assert.match(record.argumentsHash, /^sha256:[0-9a-f]{64}$/);
+      assert.match(record.toolDefinitionHash ?? '', /^sha256:/);
+      assert.ok(record.time >= new Date(before.getTime() - 1000));
+      assert.equal(typeof record.durationMs, 'number');
+    });
+
+    it('relays upstream progress on the agent\'s own request', async () => {
+      const progress: number[] = [];
+      const result = await agent.call(
+        'deployments.deploy',
+        { service: 'checkout-api', version: `9.${Date.now() % 1000}.0`, environment: 'staging', stageDelayMs: 20 },
+        { onProgress: (event) => progress.push(event.progress) },
+      );
+      assert.equal(result.isError ?? false, false, textOf(result));
+      assert.ok(progress.length >= 4, `expected 4 progress notifications, got ${progress.length}`);
+      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress arrives in order');
+    });
+
+    it('relays cancellation to the upstream and records it', async () => {
+      const controller = new AbortController();
+      const progress: number[] = [];
+      const call = agent.call(
+        'incidents.export_timeline',
+        { steps: 50, delayMs: 100 },
+        {
+          signal: controller.signal,
+          onProgress: (event) => {
+            progress.push(event.progress);
+            if (progress.length === 2) controller.abort();
+          },
+        },
+      );
+      await assert.rejects(call);
+      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.export_timeline', protocolVersion: revision }, (r) => r.outcome !== null);
+      assert.equal(record.outcome, 'cancelled');
+      assert.ok(progress.length < 50);
+    });
+
+    it('redacts secret-looking arguments in the audit record but hashes the originals', async () => {
+      await agent.call('incidents.add_comment', { id: 'INC-1041', author: 'agent', body: 'token is Bearer abc.def.ghi', apiKey: 'sk-live-123' }).catch(() => undefined);
+      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.add_comment', protocolVersion: revision });
+      const stored = JSON.stringify(record.arguments);
+      assert.doesNotMatch(stored, /sk-live-123/);
+      assert.doesNotMatch(stored, /abc\.def\.ghi/);
+    });
+
+    it('answers an unknown tool with an error that names it', async () => {
+      const outcome = await agent.call('incidents.nope', {}).then(
+        (result) => textOf(result),
+        (error: Error) => error.message,
+      );
+      assert.match(outcome, /Unknown tool 'incidents\.nope'/);
+    });
+
+    it('refuses oversized and too deeply nested arguments without forwarding', async () => {
+      const big = await agent.call('incidents.search_incidents', { query: 'x'.repeat(300 * 1024) });
+      assert.equal(big.isError, true);
+      assert.match(textOf(big), /at most 262144/);
+      let nested: Record<string, unknown> = { leaf: true };
+      for (let i = 0; i < 40; i++) nested = { nested };
+      const deep = await agent.call('incidents.search_incidents', { query: 'x', filter: nested });
+      assert.equal(deep.isError, true);
+      assert.match(textOf(deep), /nest deeper than 32/);
+      const tooDeep = await waitForAudit(stack.mongo.db, { decision: 'refused', protocolVersion: revision, 'error.code': 'ARGUMENTS_TOO_DEEP' });
+      assert.equal(tooDeep.outcome, 'not-forwarded');
+      assert.equal(tooDeep.arguments, '[NOT STORED: rejected arguments]');
+      assert.ok((await auditRecords(stack.mongo.db).countDocuments({ protocolVersion: revision, 'error.code': 'ARGUMENTS_TOO_LARGE' })) >= 1);
+    });
+  });
+}
+
+describe('HTTP edge of /mcp', () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(stack.gateway.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body,
+    });
+
+  it('answers malformed JSON-RPC with a parse error', async () => {
+    const response = await post('{"jsonrpc": "2.0", "method": ', { 'mcp-protocol-version': '2026-07-28' });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { code: number } };
+    assert.equal(body.error.code, -32700);
+  });
+
+  it('refuses an unsupported protocol version and names the supported ones', async () => {
+    const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'probe', version: '1' } } } }), {
+      'mcp-protocol-version': '2099-01-01',
+    });
+    const text = await response.text();
+    assert.ok(response.status >= 400, text);
+    assert.match(text, /2099-01-01/);
+    assert.match(text, /2026-07-28/);
+  });
+
+  it('rejects a foreign Host header (DNS rebinding) and a foreign Origin', async () => {
+    const url = new URL(stack.gateway.mcpUrl);
+    const rebinding = await new Promise<number>((resolve, reject) => {
+      import('node:http')
+        .then(({ request }) => {
+          const req = request({ host: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json' } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end('{}');
+        })
+        .catch(reject);
+    });
+    assert.equal(rebinding, 421);
+    const origin = await post('{}', { origin: 'https://evil.example' });
+    assert.equal(origin.status, 403);
+  });
+
+  it('refuses a request body over the limit before parsing it', async () => {
+    const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', pad: 'x'.repeat(2 * 1024 * 1024) }), {
+      'mcp-protocol-version': '2026-07-28',
+    });
+    assert.equal(response.status, 413);
+  });
+
+  it('serves /healthz and /metrics', async () => {
+    const health = await fetch(new URL('/healthz', stack.gateway.url));
+    assert.equal(health.status, 200);
+    const report = (await health.json()) as { status: string; dependencies: Record<string, { ok: boolean }> };
+    assert.equal(report.dependencies['auditStore']?.ok, true);
+    assert.equal(report.dependencies['upstream:incidents']?.ok, true);
+    const metrics = await (await fetch(new URL('/metrics', stack.gateway.url))).text();
+    assert.match(metrics, /countersign_tool_calls_total\{upstream="incidents",tool="incidents.get_incident",decision="allow",outcome="ok"\} \d+/);
+    assert.match(metrics, /countersign_audit_batch_size_bucket/);
+    assert.match(metrics, /countersign_tool_call_duration_seconds_bucket/);
+    assert.match(metrics, /countersign_open_sessions/);
+  });
+
+  it('never logs an Authorization header or bearer token', async () => {
+    await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { authorization: 'Bearer super-secret-token-value' });
+    assert.ok(!stack.logs.join('').includes('super-secret-token-value'));
+  });
+});
