@@ -1,14 +1,30 @@
 // The durable audit trail in MongoDB (FerretDB on the embedded default). Decision records are
 // group-committed and must be acknowledged before a call is forwarded; if the store is down or
 // slower than the bound, the call is refused. Outcomes are appended afterwards in batches.
-import type { Collection, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../gateway/errors.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { GroupCommitter } from './groupCommit.ts';
+import { DeadlineExceededError, GroupCommitter } from './groupCommit.ts';
 import type { AuditDecisionRecord, AuditOutcome } from './record.ts';
 
 export const AUDIT_COLLECTION = 'audit_records';
+const OUTCOME_RETRY_MS = 1000;
+const MAX_RETRY_QUEUE = 100_000;
+
+interface PendingOutcome {
+  id: string;
+  outcome: AuditOutcome;
+  /** For a decision whose insert was not acknowledged: the whole record, so the outcome can create it. */
+  fallback?: AuditDecisionRecord;
+}
+
+function outcomeWrite({ id, outcome, fallback }: PendingOutcome): AnyBulkWriteOperation<AuditDecisionRecord> {
+  const set = { outcome: outcome.outcome, durationMs: outcome.durationMs, error: outcome.error, completedAt: new Date() };
+  if (!fallback) return { updateOne: { filter: { _id: id }, update: { $set: set } } };
+  const { _id: _ignored, outcome: _o, durationMs: _d, error: _e, completedAt: _c, ...rest } = fallback;
+  return { updateOne: { filter: { _id: id }, update: { $set: set, $setOnInsert: rest }, upsert: true } };
+}
 
 export interface AuditStoreOptions {
   db: Db;
@@ -26,15 +42,19 @@ export interface AuditWriter {
 export class MongoAuditStore implements AuditWriter {
   readonly collection: Collection<AuditDecisionRecord>;
   private readonly decisions: GroupCommitter<AuditDecisionRecord>;
-  private readonly outcomes: GroupCommitter<{ id: string; outcome: AuditOutcome }>;
+  private readonly outcomes: GroupCommitter<PendingOutcome>;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly retryQueue: PendingOutcome[] = [];
   private pendingOutcomes = new Set<Promise<void>>();
 
   constructor(private readonly options: AuditStoreOptions) {
     this.collection = options.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
     this.decisions = new GroupCommitter({
       maxBatch: options.maxBatch,
-      write: async (batch) => {
-        await this.collection.insertMany(batch, { ordered: false });
+      write: async (batch, timeoutMs) => {
+        // timeoutMS bounds the driver's own retries too: a write we already reported as failed
+        // must not land later as an "allowed" record for a call that never ran.
+        await this.collection.insertMany(batch, { ordered: false, timeoutMS: timeoutMs ?? options.writeTimeoutMs });
       },
       onBatch: (size, seconds) => {
         options.metrics?.auditBatchSize.observe(size);
@@ -44,17 +64,7 @@ export class MongoAuditStore implements AuditWriter {
     this.outcomes = new GroupCommitter({
       maxBatch: options.maxBatch,
       write: async (batch) => {
-        await this.collection.bulkWrite(
-          batch.map(({ id, outcome }) => ({
-            updateOne: {
-              filter: { _id: id },
-              update: {
-                $set: { outcome: outcome.outcome, durationMs: outcome.durationMs, error: outcome.error, completedAt: new Date() },
-              },
-            },
-          })),
-          { ordered: false },
-        );
+        await this.collection.bulkWrite(batch.map(outcomeWrite), { ordered: false });
       },
     });
   }
@@ -72,37 +82,64 @@ export class MongoAuditStore implements AuditWriter {
 
   /** Resolves once the record is durable; rejects with AuditUnavailableError past the bound. */
   async recordDecision(record: AuditDecisionRecord): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new AuditUnavailableError(`no acknowledgement within ${this.options.writeTimeoutMs} ms`)),
-        this.options.writeTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([this.decisions.submit(record), timeout]);
+      await this.decisions.submit(record, this.options.writeTimeoutMs);
     } catch (error) {
-      this.options.metrics?.auditFailures.inc({ reason: error instanceof AuditUnavailableError ? 'timeout' : 'error' });
-      if (error instanceof AuditUnavailableError) throw error;
-      throw new AuditUnavailableError(errorMessage(error));
-    } finally {
-      clearTimeout(timer);
+      const unavailable = new AuditUnavailableError(
+        error instanceof DeadlineExceededError ? `no acknowledgement within ${this.options.writeTimeoutMs} ms` : errorMessage(error),
+      );
+      this.options.metrics?.auditFailures.inc({ reason: error instanceof DeadlineExceededError ? 'timeout' : 'error' });
+      // The insert may still reach the store later (the driver retries on its own). Whichever lands
+      // first, the record ends up complete and saying the call never ran: the upsert below creates it
+      // if missing, and a late insert of the same _id is then rejected as a duplicate.
+      this.appendOutcome({
+        id: record._id,
+        outcome: { outcome: 'not-forwarded', durationMs: 0, error: { code: unavailable.code, message: unavailable.message } },
+        fallback: record,
+      });
+      throw unavailable;
     }
   }
 
-  /** Appends the outcome without holding up the agent's answer; failures are logged and counted. */
+  /** Appends the outcome without holding up the agent's answer. Retried until it lands. */
   recordOutcome(id: string, outcome: AuditOutcome): void {
-    const pending = this.outcomes.submit({ id, outcome }).catch((error: unknown) => {
-      this.options.metrics?.auditFailures.inc({ reason: 'outcome' });
-      this.options.logger.error({ auditId: id, err: errorMessage(error) }, 'failed to append audit outcome');
-    });
-    this.pendingOutcomes.add(pending);
-    void pending.finally(() => this.pendingOutcomes.delete(pending));
+    this.appendOutcome({ id, outcome });
   }
 
-  /** Waits for appended outcomes to land (shutdown, tests). */
+  private appendOutcome(pending: PendingOutcome): void {
+    const write = this.outcomes.submit(pending).catch((error: unknown) => {
+      this.options.metrics?.auditFailures.inc({ reason: 'outcome' });
+      this.options.logger.warn({ auditId: pending.id, err: errorMessage(error) }, 'audit outcome not yet written; will retry');
+      this.scheduleRetry(pending);
+    });
+    this.pendingOutcomes.add(write);
+    void write.finally(() => this.pendingOutcomes.delete(write));
+  }
+
+  private scheduleRetry(pending: PendingOutcome): void {
+    if (this.retryQueue.length >= MAX_RETRY_QUEUE) {
+      this.options.logger.error({ auditId: pending.id }, 'audit outcome retry queue full; outcome dropped');
+      return;
+    }
+    this.retryQueue.push(pending);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      for (const retry of this.retryQueue.splice(0)) this.appendOutcome(retry);
+    }, OUTCOME_RETRY_MS);
+  }
+
+  /** Waits for appended outcomes to land or be queued for retry (shutdown, tests). */
   async flush(): Promise<void> {
     await Promise.all([...this.pendingOutcomes]);
+  }
+
+  /** Outcomes waiting for the store to come back. */
+  get outcomesAwaitingRetry(): number {
+    return this.retryQueue.length;
+  }
+
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
   async ping(timeoutMs = 1000): Promise<void> {

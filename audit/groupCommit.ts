@@ -1,30 +1,62 @@
 // Group commit: concurrent callers share one write. While a batch is in flight, new items queue;
 // when it lands, everything queued goes out in the next batch. One caller alone pays one round
 // trip; a thousand concurrent callers pay a handful.
+//
+// Each item may carry a deadline. An item whose caller has given up is never written afterwards
+// (it is dropped from the queue), and a batch's write is bounded by its earliest deadline, so the
+// store never receives a record for a caller that was already told "failed".
 
 export interface GroupCommitOptions<T> {
   maxBatch: number;
-  write: (batch: T[]) => Promise<void>;
+  /** `timeoutMs` is the time left before the batch's earliest deadline (undefined: no deadline). */
+  write: (batch: T[], timeoutMs: number | undefined) => Promise<void>;
   onBatch?: (size: number, seconds: number) => void;
+}
+
+export class DeadlineExceededError extends Error {
+  readonly code = 'DEADLINE_EXCEEDED';
+  constructor(waitedMs: number) {
+    super(`not written within ${waitedMs} ms`);
+    this.name = 'DeadlineExceededError';
+  }
 }
 
 interface Pending<T> {
   item: T;
+  deadline: number;
+  settled: boolean;
+  timer: NodeJS.Timeout | undefined;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 export class GroupCommitter<T> {
   private queue: Pending<T>[] = [];
-  private inFlight = 0;
-  // One batch in flight at a time keeps the store's load bounded and batches large under load.
-  private readonly maxInFlight = 1;
+  private inFlight = false;
 
   constructor(private readonly options: GroupCommitOptions<T>) {}
 
-  submit(item: T): Promise<void> {
+  /** Resolves when the item is written; rejects if the write fails or `timeoutMs` passes first. */
+  submit(item: T, timeoutMs?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      const pending: Pending<T> = {
+        item,
+        deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs,
+        settled: false,
+        timer: undefined,
+        resolve: () => settle(() => resolve()),
+        reject: (error) => settle(() => reject(error)),
+      };
+      const settle = (finish: () => void) => {
+        if (pending.settled) return;
+        pending.settled = true;
+        clearTimeout(pending.timer);
+        finish();
+      };
+      if (timeoutMs !== undefined) {
+        pending.timer = setTimeout(() => pending.reject(new DeadlineExceededError(timeoutMs)), timeoutMs);
+      }
+      this.queue.push(pending);
       this.pump();
     });
   }
@@ -34,25 +66,32 @@ export class GroupCommitter<T> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      this.inFlight++;
-      const started = performance.now();
-      this.options
-        .write(batch.map((pending) => pending.item))
-        .then(
-          () => {
-            this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-            for (const pending of batch) pending.resolve();
-          },
-          (error: unknown) => {
-            for (const pending of batch) pending.reject(error);
-          },
-        )
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-        });
-    }
+    if (this.inFlight) return;
+    // Drop items whose callers already gave up: they were told the write failed.
+    this.queue = this.queue.filter((pending) => !pending.settled);
+    if (this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    const earliest = Math.min(...batch.map((pending) => pending.deadline));
+    const timeoutMs = Number.isFinite(earliest) ? Math.max(1, Math.floor(earliest - performance.now())) : undefined;
+    this.inFlight = true;
+    const started = performance.now();
+    this.options
+      .write(
+        batch.map((pending) => pending.item),
+        timeoutMs,
+      )
+      .then(
+        () => {
+          this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
+          for (const pending of batch) pending.resolve();
+        },
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      )
+      .finally(() => {
+        this.inFlight = false;
+        this.pump();
+      });
   }
 }

@@ -111,6 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await endpoint.close();
       await pool.close();
       await audit.flush();
+      audit.close();
     },
   };
 }

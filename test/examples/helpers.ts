@@ -68,7 +68,7 @@ export async function spawnDeploymentsCli(): Promise<SpawnedDeployments> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stdoutLines: string[] = [];
   const stderr = collectText(child.stderr);
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr.text()}`)), 15_000);
     lines.on('line', (line) => {

@@ -2,7 +2,10 @@
 // the Temporal dev server serves our namespace with Countersign's search attributes, and failures to
 // start say what is wrong and how to fix it.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
+import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { rm } from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
@@ -22,7 +25,6 @@ describe('FerretDB (embedded MongoDB-wire store)', () => {
   });
   after(async () => {
     await ferret?.stop();
-    if (ferret) await rm(ferret.dataDir, { recursive: true, force: true });
   });
 
   test('answers insert and find through the mongodb driver', async () => {
@@ -62,7 +64,6 @@ describe('Temporal dev server', () => {
   });
   after(async () => {
     await temporal?.stop();
-    if (temporal) await rm(temporal.dataDir, { recursive: true, force: true });
   });
 
   test('serves the namespace with Countersign search attributes registered', async () => {
@@ -85,6 +86,46 @@ describe('Temporal dev server', () => {
     assert.equal(isAlive(server.pid), false);
     assert.deepEqual(server.process.exitInfo(), { code: 0, signal: null });
     await rm(dataDir, { recursive: true, force: true });
+  });
+});
+
+describe('child supervision', () => {
+  const ferretModule = new URL('../../integrations/embedded/ferretdb.ts', import.meta.url).href;
+
+  // A parent that starts FerretDB and then exits without stopping it (or is sent SIGTERM).
+  async function orphanAttempt(ending: 'exit' | 'SIGTERM'): Promise<number> {
+    const dataDir = await makeTempDir();
+    const script = [
+      `const { startFerretDb } = await import(${JSON.stringify(ferretModule)});`,
+      `const store = await startFerretDb({ dataDir: ${JSON.stringify(dataDir)}, port: ${await freePort()} });`,
+      'console.log(store.pid);',
+      ending === 'exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
+      const pid = Number(line);
+      assert.ok(isAlive(pid), 'FerretDB runs under the parent');
+      if (ending === 'SIGTERM') parent.kill('SIGTERM');
+      await once(parent, 'exit');
+      return pid;
+    } finally {
+      parent.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  async function gone(pid: number): Promise<boolean> {
+    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    return !isAlive(pid);
+  }
+
+  test('children die when the parent exits without stopping them', async () => {
+    assert.ok(await gone(await orphanAttempt('exit')));
+  });
+
+  test('children die when the parent is sent SIGTERM', async () => {
+    assert.ok(await gone(await orphanAttempt('SIGTERM')));
   });
 });
 

@@ -29,13 +29,17 @@ export interface TestTemporal {
   stop(): Promise<void>;
 }
 
-/** A headless Temporal dev server on a free port; data in dataDir (default: a fresh temp dir). */
+/**
+ * A headless Temporal dev server on a free port. Data in dataDir, or in a fresh temp dir that stop()
+ * removes.
+ */
 export async function startTestTemporal(options: { dataDir?: string; namespace?: string } = {}): Promise<TestTemporal> {
+  const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await makeTempDir());
   const namespace = options.namespace ?? TEST_NAMESPACE;
   const port = await freePort();
   const start = () => startTemporalDevServer({ dataDir, port, headless: true, namespace });
-  let server = await start();
+  let server = await startOrCleanUp(start, ownDir, dataDir);
   return {
     address: server.address,
     namespace,
@@ -46,7 +50,10 @@ export async function startTestTemporal(options: { dataDir?: string; namespace?:
       await server.stop();
       server = await start();
     },
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -62,12 +69,13 @@ export interface TestFerretDb {
   stop(): Promise<void>;
 }
 
-/** FerretDB on a free port; data in dataDir (default: a fresh temp dir). */
+/** FerretDB on a free port. Data in dataDir, or in a fresh temp dir that stop() removes. */
 export async function startTestFerretDb(options: { dataDir?: string } = {}): Promise<TestFerretDb> {
+  const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await makeTempDir());
   const port = await freePort();
   const start = () => startFerretDb({ dataDir, port });
-  let server = await start();
+  let server = await startOrCleanUp(start, ownDir, dataDir);
   return {
     uri: server.uri,
     port,
@@ -80,8 +88,20 @@ export async function startTestFerretDb(options: { dataDir?: string } = {}): Pro
       await server.stop();
       server = await start();
     },
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+async function startOrCleanUp<T>(start: () => Promise<T>, ownDir: boolean, dataDir: string): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 export interface EmbeddedStack {
@@ -92,26 +112,33 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
-/** Both servers, started in parallel, sharing one temp data dir. */
+/**
+ * Both servers, sharing one temp data dir. Started one after the other: each picks its port with
+ * freePort() and Temporal picks several internal ports the same way, so starting them together could
+ * hand the same just-released port to both.
+ */
 export async function startEmbeddedStack(): Promise<EmbeddedStack> {
   const dataDir = await makeTempDir();
-  const [temporal, ferret] = await Promise.allSettled([startTestTemporal({ dataDir }), startTestFerretDb({ dataDir })]);
-  if (temporal.status === 'rejected' || ferret.status === 'rejected') {
+  let ferret: TestFerretDb | undefined;
+  try {
+    ferret = await startTestFerretDb({ dataDir });
+    const temporal = await startTestTemporal({ dataDir });
+    const started = ferret;
+    return {
+      dataDir,
+      temporal,
+      ferret: started,
+      stop: async () => {
+        await Promise.all([temporal.stop(), started.stop()]);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
     // Do not leave the half that did start running.
-    if (temporal.status === 'fulfilled') await temporal.value.stop();
-    if (ferret.status === 'fulfilled') await ferret.value.stop();
+    await ferret?.stop();
     await rm(dataDir, { recursive: true, force: true });
-    throw temporal.status === 'rejected' ? temporal.reason : (ferret as PromiseRejectedResult).reason;
+    throw error;
   }
-  return {
-    dataDir,
-    temporal: temporal.value,
-    ferret: ferret.value,
-    stop: async () => {
-      await Promise.all([temporal.value.stop(), ferret.value.stop()]);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** True while a process with this pid exists (signal 0 probes without sending anything). */

@@ -31,7 +31,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string, deps: AdminDeps) {
   try {
     if (req.method !== 'POST') throw new AdminError(405, 'METHOD_NOT_ALLOWED', 'Admin endpoints accept POST only');
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent); // ['admin', 'tools', ...]
+    const segments = path.split('/').filter(Boolean).map(decodeSegment); // ['admin', 'tools', ...]
     if (segments.length === 3 && segments[2] === 'enable-beta') {
       const added = deps.enableBeta();
       if (added) deps.toolsChanged();
@@ -52,6 +52,14 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, pat
     if (error instanceof AdminError)
       return reply(res, error.status, { error: { code: error.code, message: error.message } });
     throw error;
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AdminError(400, 'INVALID_PATH', `Malformed path segment ${segment}`);
   }
 }
 

@@ -12,7 +12,7 @@ export interface DeploymentsEndpoint {
   catalog: MutableCatalog;
   state: DeploymentState;
   /** Adds `canary_release`; false when it was already there. */
-  enableBeta(): boolean;
+  enableBeta: () => boolean;
 }
 
 export function createDeploymentsEndpoint(onerror: (error: Error) => void = () => {}): DeploymentsEndpoint {

@@ -1,6 +1,6 @@
 // Domain failures a tool reports as an `isError: true` result (not a JSON-RPC error), so an agent can read the
 // code and correct itself. Each server subclasses it only where a distinct type helps callers.
-export type ToolErrorCode = 'INVALID_ARGUMENTS' | 'NOT_FOUND' | 'CONFLICT' | 'CANCELLED';
+export type ToolErrorCode = 'INVALID_ARGUMENTS' | 'NOT_FOUND' | 'CONFLICT';
 
 export class ToolError extends Error {
   override readonly name: string = 'ToolError';
