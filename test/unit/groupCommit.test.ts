@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DeadlineExceededError, GroupCommitter } from '../../audit/groupCommit.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('GroupCommitter', () => {
+  it('shares one write among callers that arrive while a write is in flight', async () => {
+    const batches: number[][] = [];
+    const gates: Array<ReturnType<typeof deferred>> = [];
+    const committer = new GroupCommitter<number>({
+      maxBatch: 100,
+      write: (batch) => {
+        batches.push(batch);
+        const gate = deferred();
+        gates.push(gate);
+        return gate.promise;
+      },
+    });
+    const first = committer.submit(1);
+    const rest = [2, 3, 4, 5].map((n) => committer.submit(n));
+    assert.deepEqual(batches, [[1]]);
+    gates[0]!.resolve();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [[1], [2, 3, 4, 5]]);
+    gates[1]!.resolve();
+    await Promise.all(rest);
+  });
+
+  it('caps a batch at maxBatch', async () => {
+    const sizes: number[] = [];
+    const committer = new GroupCommitter<number>({ maxBatch: 3, write: async (batch) => void sizes.push(batch.length) });
+    await Promise.all(Array.from({ length: 7 }, (_, i) => committer.submit(i)));
+    assert.ok(sizes.every((size) => size <= 3));
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 7);
+  });
+
+  it('fails every caller of a failed write', async () => {
+    const committer = new GroupCommitter<number>({ maxBatch: 10, write: async () => Promise.reject(new Error('store down')) });
+    const results = await Promise.allSettled([committer.submit(1), committer.submit(2)]);
+    assert.ok(results.every((result) => result.status === 'rejected'));
+  });
+
+  it('never writes an item whose caller already gave up', async () => {
+    const written: number[] = [];
+    const gate = deferred();
+    const committer = new GroupCommitter<number>({
+      maxBatch: 10,
+      write: async (batch) => {
+        written.push(...batch);
+        if (batch.includes(1)) await gate.promise;
+      },
+    });
+    const slow = committer.submit(1);
+    const expired = committer.submit(2, 20);
+    await assert.rejects(expired, DeadlineExceededError);
+    gate.resolve();
+    await slow;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(written, [1]);
+  });
+
+  it('bounds a batch write by its earliest deadline', async () => {
+    const timeouts: Array<number | undefined> = [];
+    const committer = new GroupCommitter<number>({ maxBatch: 10, write: async (_batch, timeoutMs) => void timeouts.push(timeoutMs) });
+    await committer.submit(1, 500);
+    await committer.submit(2);
+    assert.ok(timeouts[0]! > 0 && timeouts[0]! <= 500);
+    assert.equal(timeouts[1], undefined);
+  });
+});
