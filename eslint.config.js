@@ -4,6 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
+const WORKFLOW_BUILTIN_MESSAGE =
+  'Workflows are replayed deterministically in a sandbox: no Node built-ins. Do I/O in activities/.';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
 
 export default tseslint.config(
@@ -12,10 +14,25 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      // node:test's describe/it return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -26,11 +43,18 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are replayed deterministically in a sandbox: no Node built-ins. Do I/O in activities/.' })),
-          patterns: [{ group: ['../activities/*', '../gateway/*', '../integrations/*'], allowImportNames: [], message: 'Workflows may only import types from activities (import type).' }],
+          paths: nodeBuiltins.map((name) => ({ name, message: WORKFLOW_BUILTIN_MESSAGE })),
+          patterns: [
+            {
+              group: ['../activities/*', '../gateway/*', '../integrations/*', '../audit/*', 'mongodb', 'pino'],
+              allowTypeImports: true,
+              message:
+                'Workflows run in a deterministic sandbox: import only types from activities; do I/O in activities.',
+            },
+          ],
         },
       ],
     },

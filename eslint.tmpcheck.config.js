@@ -12,7 +12,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -29,8 +32,17 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are replayed deterministically in a sandbox: no Node built-ins. Do I/O in activities/.' })),
-          patterns: [{ group: ['../activities/*', '../gateway/*', '../integrations/*'], allowTypeImports: true, message: 'Workflows may only import types from activities (import type).' }],
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflows are replayed deterministically in a sandbox: no Node built-ins. Do I/O in activities/.',
+          })),
+          patterns: [
+            {
+              group: ['../activities/*', '../gateway/*', '../integrations/*'],
+              allowTypeImports: true,
+              message: 'Workflows may only import types from activities (import type).',
+            },
+          ],
         },
       ],
     },

@@ -37,7 +37,11 @@ export function createHealthCheckActivities({ mongo, logger }: HealthCheckDeps) 
     async probeAuditStore(): Promise<AuditStoreProbe> {
       const started = performance.now();
       await mongo.command({ ping: 1 });
-      return { ok: true, database: mongo.databaseName, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      return {
+        ok: true,
+        database: mongo.databaseName,
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      };
     },
 
     /**
@@ -46,8 +50,14 @@ export function createHealthCheckActivities({ mongo, logger }: HealthCheckDeps) 
      */
     async recordHealthCheck(input: HealthCheckRecordInput): Promise<{ id: string }> {
       const id = `${input.workflowId}/${input.runId}`;
-      const record: Omit<HealthCheckRecord, '_id'> = { ...input, recordedAt: new Date(), attempt: activityInfo().attempt };
-      await mongo.collection<HealthCheckRecord>(HEALTH_CHECKS_COLLECTION).updateOne({ _id: id }, { $setOnInsert: record }, { upsert: true });
+      const record: Omit<HealthCheckRecord, '_id'> = {
+        ...input,
+        recordedAt: new Date(),
+        attempt: activityInfo().attempt,
+      };
+      await mongo
+        .collection<HealthCheckRecord>(HEALTH_CHECKS_COLLECTION)
+        .updateOne({ _id: id }, { $setOnInsert: record }, { upsert: true });
       logger.info({ healthCheck: id }, 'health check recorded');
       return { id };
     },

@@ -20,7 +20,12 @@ interface PendingOutcome {
 }
 
 function outcomeWrite({ id, outcome, fallback }: PendingOutcome): AnyBulkWriteOperation<AuditDecisionRecord> {
-  const set = { outcome: outcome.outcome, durationMs: outcome.durationMs, error: outcome.error, completedAt: new Date() };
+  const set = {
+    outcome: outcome.outcome,
+    durationMs: outcome.durationMs,
+    error: outcome.error,
+    completedAt: new Date(),
+  };
   if (!fallback) return { updateOne: { filter: { _id: id }, update: { $set: set } } };
   const { _id: _ignored, outcome: _o, durationMs: _d, error: _e, completedAt: _c, ...rest } = fallback;
   return { updateOne: { filter: { _id: id }, update: { $set: set, $setOnInsert: rest }, upsert: true } };
@@ -86,7 +91,9 @@ export class MongoAuditStore implements AuditWriter {
       await this.decisions.submit(record, this.options.writeTimeoutMs);
     } catch (error) {
       const unavailable = new AuditUnavailableError(
-        error instanceof DeadlineExceededError ? `no acknowledgement within ${this.options.writeTimeoutMs} ms` : errorMessage(error),
+        error instanceof DeadlineExceededError
+          ? `no acknowledgement within ${this.options.writeTimeoutMs} ms`
+          : errorMessage(error),
       );
       this.options.metrics?.auditFailures.inc({ reason: error instanceof DeadlineExceededError ? 'timeout' : 'error' });
       // The insert may still reach the store later (the driver retries on its own). Whichever lands
@@ -94,7 +101,11 @@ export class MongoAuditStore implements AuditWriter {
       // if missing, and a late insert of the same _id is then rejected as a duplicate.
       this.appendOutcome({
         id: record._id,
-        outcome: { outcome: 'not-forwarded', durationMs: 0, error: { code: unavailable.code, message: unavailable.message } },
+        outcome: {
+          outcome: 'not-forwarded',
+          durationMs: 0,
+          error: { code: unavailable.code, message: unavailable.message },
+        },
         fallback: record,
       });
       throw unavailable;
@@ -109,7 +120,10 @@ export class MongoAuditStore implements AuditWriter {
   private appendOutcome(pending: PendingOutcome): void {
     const write = this.outcomes.submit(pending).catch((error: unknown) => {
       this.options.metrics?.auditFailures.inc({ reason: 'outcome' });
-      this.options.logger.warn({ auditId: pending.id, err: errorMessage(error) }, 'audit outcome not yet written; will retry');
+      this.options.logger.warn(
+        { auditId: pending.id, err: errorMessage(error) },
+        'audit outcome not yet written; will retry',
+      );
       this.scheduleRetry(pending);
     });
     this.pendingOutcomes.add(write);

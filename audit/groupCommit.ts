@@ -45,7 +45,7 @@ export class GroupCommitter<T> {
         settled: false,
         timer: undefined,
         resolve: () => settle(() => resolve()),
-        reject: (error) => settle(() => reject(error)),
+        reject: (error) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
       };
       const settle = (finish: () => void) => {
         if (pending.settled) return;

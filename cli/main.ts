@@ -9,7 +9,7 @@ import { registerWorkerCommand } from './commands/worker.ts';
 
 const program = new Command()
   .name('countersign')
-  .description('MCP gateway that makes AI agents\' tool calls governable')
+  .description("MCP gateway that makes AI agents' tool calls governable")
   .version('0.1.0');
 
 registerDevCommand(program);

@@ -83,5 +83,10 @@ export async function loadConfig(configPath: string, env: NodeJS.ProcessEnv = pr
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     throw new ConfigError(absolute, [`cannot read the config file: ${reason} (set --config or COUNTERSIGN_CONFIG)`]);
   }
-  return { file: parseConfigText(text, absolute), env: parseEnv(env), configPath: absolute, baseDir: path.dirname(absolute) };
+  return {
+    file: parseConfigText(text, absolute),
+    env: parseEnv(env),
+    configPath: absolute,
+    baseDir: path.dirname(absolute),
+  };
 }

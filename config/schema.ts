@@ -5,7 +5,10 @@ import { z } from 'zod';
 
 const upstreamName = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, _ or -, starting with a letter, at most 32 characters');
+  .regex(
+    /^[a-z][a-z0-9_-]{0,31}$/,
+    'lower-case letters, digits, _ or -, starting with a letter, at most 32 characters',
+  );
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
 
@@ -55,18 +58,34 @@ export const configFileSchema = z.strictObject({
           /** Keep 2025-era MCP transport sessions (needed for list-changed notifications to old clients). */
           enabled: z.boolean().default(true),
           max: z.number().int().positive().default(1000),
-          idleTimeoutMs: z.number().int().positive().default(10 * 60_000),
+          idleTimeoutMs: z
+            .number()
+            .int()
+            .positive()
+            .default(10 * 60_000),
         })
         .prefault({}),
       limits: z
         .strictObject({
-          maxRequestBytes: z.number().int().positive().default(1024 * 1024),
-          maxArgumentBytes: z.number().int().positive().default(256 * 1024),
+          maxRequestBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(1024 * 1024),
+          maxArgumentBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(256 * 1024),
           maxArgumentDepth: z.number().int().positive().default(32),
         })
         .prefault({}),
       callTimeoutMs: z.number().int().positive().default(60_000),
-      maxTotalCallTimeoutMs: z.number().int().positive().default(10 * 60_000),
+      maxTotalCallTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 60_000),
     })
     .prefault({}),
   audit: z

@@ -81,7 +81,11 @@ export class ToolCatalog {
       .filter((entry) => !entry.blockedReason)
       .map((entry) => ({
         ...entry.definition,
-        _meta: { ...entry.definition._meta, 'countersign/upstream': entry.upstream, 'countersign/definitionHash': entry.definitionHash },
+        _meta: {
+          ...entry.definition._meta,
+          'countersign/upstream': entry.upstream,
+          'countersign/definitionHash': entry.definitionHash,
+        },
       }));
     const changed = JSON.stringify(nextListed) !== JSON.stringify(this.listed);
     this.entries = next;

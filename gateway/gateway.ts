@@ -92,10 +92,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const actualPort = (server.address() as AddressInfo).port;
   const url = config.gateway.publicUrl ?? `http://${config.gateway.host}:${actualPort}`;
   hostGuard = {
-    allowedHosts: new Set(config.gateway.allowedHosts ?? defaultAllowedHosts(config.gateway.host, actualPort, config.gateway.publicUrl)),
+    allowedHosts: new Set(
+      config.gateway.allowedHosts ?? defaultAllowedHosts(config.gateway.host, actualPort, config.gateway.publicUrl),
+    ),
     allowedOrigins: new Set(config.gateway.allowedOrigins.map((origin) => origin.toLowerCase())),
   };
-  logger.info({ url: `${url}/mcp`, upstreams: pool.states().map((state) => `${state.name}:${state.connected ? state.era : 'down'}`) }, 'gateway listening');
+  logger.info(
+    {
+      url: `${url}/mcp`,
+      upstreams: pool.states().map((state) => `${state.name}:${state.connected ? state.era : 'down'}`),
+    },
+    'gateway listening',
+  );
 
   return {
     url,

@@ -4,4 +4,6 @@ import { DEFAULT_WORKFLOW_BUNDLE_PATH, writeWorkflowBundle } from '../integratio
 
 const started = performance.now();
 const { codePath, bytes } = await writeWorkflowBundle(process.argv[2] ?? DEFAULT_WORKFLOW_BUNDLE_PATH);
-console.log(`workflow bundle written: ${codePath} (${Math.round(bytes / 1024)} KiB, ${Math.round(performance.now() - started)} ms)`);
+console.log(
+  `workflow bundle written: ${codePath} (${Math.round(bytes / 1024)} KiB, ${Math.round(performance.now() - started)} ms)`,
+);

@@ -32,8 +32,20 @@ export async function healthCheckWorkflow(input: HealthCheckInput = {}): Promise
     auditStore = await probeAuditStore();
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    return { status: 'unhealthy', workflowId, runId, checkedAt, auditStore: { ok: false, error: error.cause?.message ?? error.message } };
+    return {
+      status: 'unhealthy',
+      workflowId,
+      runId,
+      checkedAt,
+      auditStore: { ok: false, error: error.cause?.message ?? error.message },
+    };
   }
-  const { id } = await recordHealthCheck({ workflowId, runId, checkedAt, requestedBy: input.requestedBy ?? 'unknown', auditStore });
+  const { id } = await recordHealthCheck({
+    workflowId,
+    runId,
+    checkedAt,
+    requestedBy: input.requestedBy ?? 'unknown',
+    auditStore,
+  });
   return { status: 'healthy', workflowId, runId, checkedAt, auditStore, recordId: id };
 }

@@ -44,7 +44,10 @@ export function registerAuditCommands(program: Command): void {
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, flags.interval));
         const windowStart = new Date(since.getTime() - 5000);
-        const fresh = await collection.find({ time: { $gte: windowStart } }).sort({ _id: 1 }).toArray();
+        const fresh = await collection
+          .find({ time: { $gte: windowStart } })
+          .sort({ _id: 1 })
+          .toArray();
         for (const record of fresh) {
           if (seen.has(record._id)) continue;
           seen.add(record._id);

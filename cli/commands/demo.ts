@@ -17,7 +17,10 @@ function summarise(result: CallToolResult): string {
   return `${result.isError ? 'ERROR ' : ''}${text.length > 160 ? `${text.slice(0, 157)}...` : text}`;
 }
 
-export async function runDemo(flags: DemoFlags, print: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<void> {
+export async function runDemo(
+  flags: DemoFlags,
+  print: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<void> {
   const client = new Client(
     { name: 'countersign-demo-agent', version: '0.1.0' },
     { versionNegotiation: { mode: flags.protocol === 'auto' ? 'auto' : { pin: flags.protocol } } },
@@ -26,22 +29,31 @@ export async function runDemo(flags: DemoFlags, print: (line: string) => void = 
   print(`connected to ${flags.url} (MCP ${client.getNegotiatedProtocolVersion() ?? 'unknown'})`);
   const { tools } = await client.listTools();
   print(`${tools.length} tools:`);
-  for (const tool of tools) print(`  ${tool.name}${tool.annotations?.destructiveHint ? ' (destructive)' : tool.annotations?.readOnlyHint ? ' (read-only)' : ''}`);
+  for (const tool of tools)
+    print(
+      `  ${tool.name}${tool.annotations?.destructiveHint ? ' (destructive)' : tool.annotations?.readOnlyHint ? ' (read-only)' : ''}`,
+    );
 
   const calls: Array<{ name: string; arguments: Record<string, unknown>; progress?: boolean }> = [
     { name: 'incidents.search_incidents', arguments: { query: 'database' } },
     { name: 'deployments.list_deployments', arguments: {} },
-    { name: 'deployments.deploy', arguments: { service: 'checkout-api', version: '2.15.0', environment: 'staging' }, progress: true },
+    {
+      name: 'deployments.deploy',
+      arguments: { service: 'checkout-api', version: '2.15.0', environment: 'staging' },
+      progress: true,
+    },
     { name: 'incidents.no_such_tool', arguments: {} },
   ];
   for (const call of calls) {
     if (!tools.some((tool) => tool.name === call.name) && !call.name.endsWith('no_such_tool')) continue;
     print(`\n> ${call.name} ${JSON.stringify(call.arguments)}`);
     try {
-      const result = (await client.callTool(
+      const result = await client.callTool(
         { name: call.name, arguments: call.arguments },
-        call.progress ? { onprogress: (p) => print(`  progress ${p.progress}/${p.total ?? '?'} ${p.message ?? ''}`) } : {},
-      )) as CallToolResult;
+        call.progress
+          ? { onprogress: (p) => print(`  progress ${p.progress}/${p.total ?? '?'} ${p.message ?? ''}`) }
+          : {},
+      );
       print(`  ${summarise(result)}`);
     } catch (error) {
       print(`  refused: ${error instanceof Error ? error.message : String(error)}`);

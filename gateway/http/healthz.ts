@@ -15,7 +15,10 @@ export async function checkHealth(audit: MongoAuditStore, pool: UpstreamPool): P
     await audit.ping(1000);
     dependencies['auditStore'] = { ok: true };
   } catch (error) {
-    dependencies['auditStore'] = { ok: false, detail: `audit store unreachable: ${errorMessage(error)}; tool calls are refused` };
+    dependencies['auditStore'] = {
+      ok: false,
+      detail: `audit store unreachable: ${errorMessage(error)}; tool calls are refused`,
+    };
   }
   for (const upstream of pool.states()) {
     dependencies[`upstream:${upstream.name}`] = upstream.connected

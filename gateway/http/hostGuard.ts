@@ -9,7 +9,11 @@ export interface HostGuardOptions {
 
 export type GuardVerdict = { ok: true } | { ok: false; status: 403 | 421; reason: string };
 
-export function checkHostAndOrigin(host: string | undefined, origin: string | undefined, options: HostGuardOptions): GuardVerdict {
+export function checkHostAndOrigin(
+  host: string | undefined,
+  origin: string | undefined,
+  options: HostGuardOptions,
+): GuardVerdict {
   if (!host || !options.allowedHosts.has(host.toLowerCase())) {
     return { ok: false, status: 421, reason: `Host '${host ?? ''}' is not served here (DNS-rebinding protection)` };
   }

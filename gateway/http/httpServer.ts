@@ -35,7 +35,10 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     if (path === '/mcp') {
       const verdict = checkHostAndOrigin(req.headers.host, req.headers.origin, options.hostGuard());
       if (!verdict.ok) {
-        options.logger.warn({ host: req.headers.host, origin: req.headers.origin, reason: verdict.reason }, 'request refused by host guard');
+        options.logger.warn(
+          { host: req.headers.host, origin: req.headers.origin, reason: verdict.reason },
+          'request refused by host guard',
+        );
         sendJson(res, verdict.status, { jsonrpc: '2.0', error: { code: -32000, message: verdict.reason }, id: null });
         return;
       }

@@ -52,8 +52,7 @@ export function buildAgentFacingServer(deps: AgentFacingServerDeps, fallbackScop
         name: request.params.name,
         arguments: request.params.arguments,
         principal: scope.principal ?? ANONYMOUS,
-        protocolVersion:
-          typeof envelopeVersion === 'string' ? envelopeVersion : scope.protocolVersionHeader,
+        protocolVersion: typeof envelopeVersion === 'string' ? envelopeVersion : scope.protocolVersionHeader,
         signal: ctx.mcpReq.signal,
         logger: deps.logger.child({ requestId: scope.requestId, mcpRequestId: ctx.mcpReq.id }),
         ...(progressToken !== undefined
@@ -64,7 +63,8 @@ export function buildAgentFacingServer(deps: AgentFacingServerDeps, fallbackScop
           : {}),
       });
     } catch (error) {
-      if (error instanceof UnknownToolError) throw new ProtocolError(INVALID_PARAMS, error.message, { code: error.code, tool: error.tool });
+      if (error instanceof UnknownToolError)
+        throw new ProtocolError(INVALID_PARAMS, error.message, { code: error.code, tool: error.tool });
       throw error;
     }
   });

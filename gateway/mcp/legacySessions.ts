@@ -49,7 +49,10 @@ export class LegacySessionRegistry {
       if (!session) return jsonRpcError(404, -32001, 'Session not found: initialize a new session.');
       if (session.principalKey !== principalKey) {
         // Same answer as an unknown id: a stolen session id reveals nothing and grants nothing.
-        this.options.logger.warn({ event: 'session-principal-mismatch' }, 'MCP session id presented by another principal');
+        this.options.logger.warn(
+          { event: 'session-principal-mismatch' },
+          'MCP session id presented by another principal',
+        );
         return jsonRpcError(404, -32001, 'Session not found: initialize a new session.');
       }
       session.lastSeen = Date.now();

@@ -32,7 +32,6 @@ export interface RequestIdentity {
   requestId: string;
 }
 
-
 export function authInfoFor(identity: RequestIdentity, protocolVersionHeader: string | null): AuthInfo {
   const scope: RequestScope = { ...identity, protocolVersionHeader };
   return { token: '', clientId: identity.principal.agent ?? 'anonymous', scopes: [], extra: { [SCOPE_KEY]: scope } };
@@ -63,7 +62,8 @@ export class McpEndpoint {
           maxRequestBytes: options.maxRequestBytes,
           logger: options.logger,
           // Session-bound servers outlive one request: they read the caller from each request's authInfo.
-          buildServer: () => buildAgentFacingServer(deps, { principal: ANONYMOUS, requestId: 'session', protocolVersionHeader: null }),
+          buildServer: () =>
+            buildAgentFacingServer(deps, { principal: ANONYMOUS, requestId: 'session', protocolVersionHeader: null }),
           ...(options.onSessionCountChanged ? { onCountChanged: options.onSessionCountChanged } : {}),
         })
       : null;
@@ -100,7 +100,8 @@ export class McpEndpoint {
       return 'modern'; // malformed JSON: the modern leg owns the parse-error answer
     }
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: this.options.maxRequestBytes }))) return 'modern';
-    const isInitialize = typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'initialize';
+    const isInitialize =
+      typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'initialize';
     return isInitialize ? 'legacy-session' : 'legacy-stateless';
   }
 

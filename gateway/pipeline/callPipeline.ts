@@ -59,7 +59,12 @@ export class CallPipeline {
     const started = performance.now();
     const entry = this.options.pool.catalog.get(request.name);
     if (!entry) {
-      this.options.metrics?.calls.inc({ upstream: 'unknown', tool: 'unknown', decision: 'refused', outcome: 'unknown-tool' });
+      this.options.metrics?.calls.inc({
+        upstream: 'unknown',
+        tool: 'unknown',
+        decision: 'refused',
+        outcome: 'unknown-tool',
+      });
       request.logger.info({ tool: request.name }, 'unknown tool');
       throw new UnknownToolError(request.name);
     }
@@ -71,11 +76,24 @@ export class CallPipeline {
       return this.refuse(request, entry.name, entry.upstream, entry.upstreamTool, error as GatewayError, started);
     }
     if (entry.blockedReason) {
-      return this.refuse(request, entry.name, entry.upstream, entry.upstreamTool, new ToolBlockedError(entry.name, entry.blockedReason), started, args);
+      return this.refuse(
+        request,
+        entry.name,
+        entry.upstream,
+        entry.upstreamTool,
+        new ToolBlockedError(entry.name, entry.blockedReason),
+        started,
+        args,
+      );
     }
 
     const argumentsHash = canonicalHash(args);
-    const verdict = this.options.decider.decide({ principal: request.principal, tool: entry, arguments: args, argumentsHash });
+    const verdict = this.options.decider.decide({
+      principal: request.principal,
+      tool: entry,
+      arguments: args,
+      argumentsHash,
+    });
     const record: AuditDecisionRecord = {
       _id: newAuditId(),
       time: new Date(),
@@ -105,7 +123,8 @@ export class CallPipeline {
     try {
       await this.options.audit.recordDecision(record);
     } catch (error) {
-      const gatewayError = error instanceof GatewayError ? error : new GatewayError('AUDIT_UNAVAILABLE', errorMessage(error));
+      const gatewayError =
+        error instanceof GatewayError ? error : new GatewayError('AUDIT_UNAVAILABLE', errorMessage(error));
       log.error({ err: gatewayError.message }, 'call refused: audit record not durable');
       this.count(entry.upstream, entry.name, 'refused', gatewayError.code, started);
       return errorResult(gatewayError);
@@ -147,9 +166,16 @@ export class CallPipeline {
           ? error
           : new GatewayError('UPSTREAM_ERROR', errorMessage(error));
       const outcome: Outcome =
-        gatewayError.code === 'CALL_CANCELLED' ? 'cancelled' : gatewayError.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : 'error';
+        gatewayError.code === 'CALL_CANCELLED'
+          ? 'cancelled'
+          : gatewayError.code === 'UPSTREAM_TIMEOUT'
+            ? 'timeout'
+            : 'error';
       log.warn({ err: gatewayError.message, code: gatewayError.code }, 'forwarded call failed');
-      this.finish(record, outcome, performance.now() - started, { code: gatewayError.code, message: gatewayError.message });
+      this.finish(record, outcome, performance.now() - started, {
+        code: gatewayError.code,
+        message: gatewayError.message,
+      });
       this.count(entry.upstream, entry.name, 'allow', outcome, started);
       return errorResult(gatewayError);
     }
@@ -175,7 +201,9 @@ export class CallPipeline {
       toolDefinitionHash: null,
       tier: null,
       argumentsHash: error.code.startsWith('ARGUMENTS_') ? 'unhashed:rejected-arguments' : canonicalHash(args),
-      arguments: error.code.startsWith('ARGUMENTS_') ? '[NOT STORED: rejected arguments]' : redactArguments(args, this.options.redactKeys),
+      arguments: error.code.startsWith('ARGUMENTS_')
+        ? '[NOT STORED: rejected arguments]'
+        : redactArguments(args, this.options.redactKeys),
       decision: 'refused',
       decisionReason: error.message,
       policyIds: [],
@@ -196,7 +224,12 @@ export class CallPipeline {
     return errorResult(error);
   }
 
-  private finish(record: AuditDecisionRecord, outcome: Outcome, durationMs: number, error: { code: string; message: string } | null): void {
+  private finish(
+    record: AuditDecisionRecord,
+    outcome: Outcome,
+    durationMs: number,
+    error: { code: string; message: string } | null,
+  ): void {
     this.options.audit.recordOutcome(record._id, { outcome, durationMs, error });
     this.emit(record, outcome, durationMs);
   }

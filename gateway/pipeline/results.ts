@@ -20,6 +20,8 @@ export function refusalResult(tool: string, decision: CallDecision): CallToolRes
   return {
     content: [{ type: 'text', text }],
     isError: true,
-    _meta: { 'countersign/decision': { decision: decision.decision, reason: decision.reason, policyIds: decision.policyIds } },
+    _meta: {
+      'countersign/decision': { decision: decision.decision, reason: decision.reason, policyIds: decision.policyIds },
+    },
   };
 }

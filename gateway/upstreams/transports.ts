@@ -33,6 +33,9 @@ export function createHttpTransport(config: HttpUpstreamConfig): StreamableHTTPC
   });
 }
 
-export function createTransport(config: UpstreamConfig, baseDir: string): StdioClientTransport | StreamableHTTPClientTransport {
+export function createTransport(
+  config: UpstreamConfig,
+  baseDir: string,
+): StdioClientTransport | StreamableHTTPClientTransport {
   return config.transport === 'stdio' ? createStdioTransport(config, baseDir) : createHttpTransport(config);
 }

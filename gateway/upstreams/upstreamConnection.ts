@@ -125,7 +125,9 @@ export class UpstreamConnection {
       this.backoffMs = 250;
       client.onclose = () => this.handleDisconnect('connection closed');
       if ('stderr' in transport && transport.stderr) {
-        transport.stderr.on('data', (chunk: Buffer) => log.debug({ stderr: chunk.toString().trimEnd() }, 'upstream stderr'));
+        transport.stderr.on('data', (chunk: Buffer) =>
+          log.debug({ stderr: chunk.toString().trimEnd() }, 'upstream stderr'),
+        );
       }
       if (era === 'modern') await this.listenForChanges(client, log);
       log.info({ era, protocolVersion: this.state.protocolVersion, tools: tools.length }, 'upstream connected');
@@ -155,7 +157,10 @@ export class UpstreamConnection {
         }
       });
     } catch (error) {
-      log.info({ err: errorMessage(error) }, 'upstream does not offer subscriptions/listen; tool changes are picked up on reconnect');
+      log.info(
+        { err: errorMessage(error) },
+        'upstream does not offer subscriptions/listen; tool changes are picked up on reconnect',
+      );
     }
   }
 
@@ -194,7 +199,7 @@ export class UpstreamConnection {
       throw new UpstreamUnavailableError(this.name, this.state.lastError ?? 'not connected');
     }
     try {
-      return (await client.callTool(
+      return await client.callTool(
         { name: tool, arguments: args },
         {
           signal: options.signal,
@@ -203,7 +208,7 @@ export class UpstreamConnection {
           maxTotalTimeout: options.maxTotalTimeoutMs,
           ...(options.onProgress ? { onprogress: options.onProgress } : {}),
         },
-      )) as CallToolResult;
+      );
     } catch (error) {
       throw this.classifyCallError(error, tool, options);
     }
@@ -213,7 +218,11 @@ export class UpstreamConnection {
     const message = errorMessage(error);
     if (options.signal.aborted) return error instanceof Error ? error : new Error(message);
     if (/timed? ?out/i.test(message)) return new UpstreamTimeoutError(this.name, tool, options.timeoutMs);
-    if (/ECONNREFUSED|fetch failed|connection closed|not connected|socket hang up|ECONNRESET|session not found/i.test(message)) {
+    if (
+      /ECONNREFUSED|fetch failed|connection closed|not connected|socket hang up|ECONNRESET|session not found/i.test(
+        message,
+      )
+    ) {
       this.handleDisconnect(message);
       return new UpstreamUnavailableError(this.name, message);
     }

@@ -28,7 +28,8 @@ export class UpstreamPool {
           baseDir: options.baseDir,
           logger: options.logger,
           onToolsChanged: () => this.rebuildCatalog(),
-          onConnectionChanged: (name, connected) => options.metrics?.upstreamConnected.set({ upstream: name }, connected ? 1 : 0),
+          onConnectionChanged: (name, connected) =>
+            options.metrics?.upstreamConnected.set({ upstream: name }, connected ? 1 : 0),
         }),
       );
     }

@@ -145,7 +145,14 @@ function installParentExitHooks(): void {
       if (process.listenerCount(signal) > 1) return;
       const children = [...live];
       for (const child of children) child.kill('SIGTERM');
-      const allExited = Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)))));
+      const allExited = Promise.all(
+        children.map(
+          (child) =>
+            new Promise((resolve) =>
+              child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve),
+            ),
+        ),
+      );
       const deadline = new Promise((resolve) => setTimeout(resolve, 5_000).unref());
       void Promise.race([allExited, deadline]).then(() => {
         for (const child of live) child.kill('SIGKILL');
@@ -187,11 +194,16 @@ export async function waitUntilReady(child: ManagedChild, options: WaitUntilRead
   const intervalMs = options.intervalMs ?? 200;
   for (;;) {
     const exit = child.exitInfo();
-    if (exit) throw new ServerStartError(options.service, `${describeExit(exit)} before it was ready`, child.outputTail());
+    if (exit)
+      throw new ServerStartError(options.service, `${describeExit(exit)} before it was ready`, child.outputTail());
     if (await options.probe()) return;
     if (Date.now() >= deadline) {
       await child.stop({ timeoutMs: 2_000 });
-      throw new ServerStartError(options.service, `did not answer within ${Math.round(options.timeoutMs / 1000)} s`, child.outputTail());
+      throw new ServerStartError(
+        options.service,
+        `did not answer within ${Math.round(options.timeoutMs / 1000)} s`,
+        child.outputTail(),
+      );
     }
     await Promise.race([new Promise((resolve) => setTimeout(resolve, intervalMs)), child.exited]);
   }

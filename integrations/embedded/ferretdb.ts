@@ -41,7 +41,9 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
   const port = options.port ?? 27017;
   await assertPortFree(port, {
     service: 'FerretDB (embedded MongoDB-wire store)',
-    hint: options.portHint ?? 'Stop the process using it (another mongod or FerretDB?) or start the embedded store on another port.',
+    hint:
+      options.portHint ??
+      'Stop the process using it (another mongod or FerretDB?) or start the embedded store on another port.',
   });
 
   const dataDir = resolve(options.dataDir);

@@ -42,7 +42,12 @@ export interface PortRequest {
 export async function assertPortFree(port: number, request: PortRequest): Promise<void> {
   const host = request.host ?? LOCALHOST;
   if (!(await isPortFree(port, host))) {
-    throw new PortInUseError(port, request.service, request.hint ?? 'Stop the process using it or choose another port.', host);
+    throw new PortInUseError(
+      port,
+      request.service,
+      request.hint ?? 'Stop the process using it or choose another port.',
+      host,
+    );
   }
 }
 

@@ -111,7 +111,9 @@ async function frontendAnswers(address: string, port: number, namespace: string)
   if (!(await canConnect(port))) return false;
   const connection = Connection.lazy({ address, connectTimeout: 1_000 });
   try {
-    await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.describeNamespace({ namespace }));
+    await connection.withDeadline(Date.now() + 2_000, () =>
+      connection.workflowService.describeNamespace({ namespace }),
+    );
     return true;
   } catch {
     return false;

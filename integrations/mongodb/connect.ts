@@ -20,7 +20,11 @@ export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^@/]+)@/, '//[REDACTED]@');
 }
 
-export async function connectMongo(uri: string, database: string, options: { timeoutMs?: number } = {}): Promise<MongoConnection> {
+export async function connectMongo(
+  uri: string,
+  database: string,
+  options: { timeoutMs?: number } = {},
+): Promise<MongoConnection> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,

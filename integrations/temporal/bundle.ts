@@ -21,7 +21,10 @@ export async function bundleWorkflows(options: { logger?: TemporalLogger } = {})
 }
 
 /** Bundles workflows/ and writes the bundle to outputPath; returns its absolute path and size. */
-export async function writeWorkflowBundle(outputPath: string = DEFAULT_WORKFLOW_BUNDLE_PATH, options: { logger?: TemporalLogger } = {}): Promise<{ codePath: string; bytes: number }> {
+export async function writeWorkflowBundle(
+  outputPath: string = DEFAULT_WORKFLOW_BUNDLE_PATH,
+  options: { logger?: TemporalLogger } = {},
+): Promise<{ codePath: string; bytes: number }> {
   const { code } = await bundleWorkflows(options);
   const codePath = resolve(outputPath);
   await mkdir(dirname(codePath), { recursive: true });

@@ -23,7 +23,10 @@ export class TemporalUnavailableError extends Error {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`Temporal at ${address} (namespace "${namespace}") is unavailable: ${reason}. Check TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE, and that the server is running.`, options);
+    super(
+      `Temporal at ${address} (namespace "${namespace}") is unavailable: ${reason}. Check TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE, and that the server is running.`,
+      options,
+    );
     this.name = 'TemporalUnavailableError';
   }
 }
@@ -41,13 +44,22 @@ export async function connectClient(target: TemporalTarget): Promise<TemporalCli
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout });
   } catch (error) {
-    throw new TemporalUnavailableError(target.address, target.namespace, `cannot connect (${messageOf(error)})`, { cause: error });
+    throw new TemporalUnavailableError(target.address, target.namespace, `cannot connect (${messageOf(error)})`, {
+      cause: error,
+    });
   }
   try {
-    await connection.withDeadline(Date.now() + connectTimeout, () => connection.workflowService.describeNamespace({ namespace: target.namespace }));
+    await connection.withDeadline(Date.now() + connectTimeout, () =>
+      connection.workflowService.describeNamespace({ namespace: target.namespace }),
+    );
   } catch (error) {
     await connection.close().catch(() => undefined);
-    throw new TemporalUnavailableError(target.address, target.namespace, `namespace check failed (${messageOf(error)})`, { cause: error });
+    throw new TemporalUnavailableError(
+      target.address,
+      target.namespace,
+      `namespace check failed (${messageOf(error)})`,
+      { cause: error },
+    );
   }
   const client = new Client({ connection, namespace: target.namespace });
   return { client, connection, close: () => connection.close() };
@@ -70,7 +82,9 @@ export async function connectNativeConnection(target: TemporalTarget): Promise<N
   } catch (error) {
     // A connection that completes after we gave up must not leak.
     connecting.then((late) => late.close()).catch(() => undefined);
-    throw new TemporalUnavailableError(target.address, target.namespace, `cannot connect (${messageOf(error)})`, { cause: error });
+    throw new TemporalUnavailableError(target.address, target.namespace, `cannot connect (${messageOf(error)})`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }

@@ -35,9 +35,14 @@ for (const [revision, connect] of revisions) {
       assert.equal(agent.protocolVersion(), revision);
     });
 
-    it('sees both upstreams\' tools under their namespaces', async () => {
+    it("sees both upstreams' tools under their namespaces", async () => {
       const names = await agent.listToolNames();
-      for (const expected of ['incidents.search_incidents', 'incidents.delete_incident', 'deployments.deploy', 'deployments.list_deployments']) {
+      for (const expected of [
+        'incidents.search_incidents',
+        'incidents.delete_incident',
+        'deployments.deploy',
+        'deployments.list_deployments',
+      ]) {
         assert.ok(names.includes(expected), `${expected} missing from ${names.join(', ')}`);
       }
       assert.ok(names.every((name) => /^(incidents|deployments)\.[a-z_]+$/.test(name)));
@@ -48,7 +53,11 @@ for (const [revision, connect] of revisions) {
       const result = await agent.call('incidents.get_incident', { id: 'INC-1041' });
       assert.equal(result.isError ?? false, false, textOf(result));
       assert.match(textOf(result), /INC-1041/);
-      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.get_incident', protocolVersion: revision }, (r) => r.outcome === 'ok');
+      const record = await waitForAudit(
+        stack.mongo.db,
+        { tool: 'incidents.get_incident', protocolVersion: revision },
+        (r) => r.outcome === 'ok',
+      );
       assert.equal(record.decision, 'allow');
       assert.equal(record.upstream, 'incidents');
       assert.equal(record.upstreamTool, 'get_incident');
@@ -59,7 +68,7 @@ for (const [revision, connect] of revisions) {
       assert.equal(typeof record.durationMs, 'number');
     });
 
-    it('relays upstream progress on the agent\'s own request', async () => {
+    it("relays upstream progress on the agent's own request", async () => {
       const progress: number[] = [];
       const result = await agent.call(
         'deployments.deploy',
@@ -68,7 +77,11 @@ for (const [revision, connect] of revisions) {
       );
       assert.equal(result.isError ?? false, false, textOf(result));
       assert.ok(progress.length >= 4, `expected 4 progress notifications, got ${progress.length}`);
-      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress arrives in order');
+      assert.deepEqual(
+        progress,
+        [...progress].sort((a, b) => a - b),
+        'progress arrives in order',
+      );
     });
 
     it('relays cancellation to the upstream and records it', async () => {
@@ -86,13 +99,24 @@ for (const [revision, connect] of revisions) {
         },
       );
       await assert.rejects(call);
-      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.export_timeline', protocolVersion: revision }, (r) => r.outcome !== null);
+      const record = await waitForAudit(
+        stack.mongo.db,
+        { tool: 'incidents.export_timeline', protocolVersion: revision },
+        (r) => r.outcome !== null,
+      );
       assert.equal(record.outcome, 'cancelled');
       assert.ok(progress.length < 50);
     });
 
     it('redacts secret-looking arguments in the audit record but hashes the originals', async () => {
-      await agent.call('incidents.add_comment', { id: 'INC-1041', author: 'agent', body: 'token is Bearer abc.def.ghi', apiKey: 'sk-live-123' }).catch(() => undefined);
+      await agent
+        .call('incidents.add_comment', {
+          id: 'INC-1041',
+          author: 'agent',
+          body: 'token is Bearer abc.def.ghi',
+          apiKey: 'sk-live-123',
+        })
+        .catch(() => undefined);
       const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.add_comment', protocolVersion: revision });
       const stored = JSON.stringify(record.arguments);
       assert.doesNotMatch(stored, /sk-live-123/);
@@ -116,10 +140,19 @@ for (const [revision, connect] of revisions) {
       const deep = await agent.call('incidents.search_incidents', { query: 'x', filter: nested });
       assert.equal(deep.isError, true);
       assert.match(textOf(deep), /nest deeper than 32/);
-      const tooDeep = await waitForAudit(stack.mongo.db, { decision: 'refused', protocolVersion: revision, 'error.code': 'ARGUMENTS_TOO_DEEP' });
+      const tooDeep = await waitForAudit(stack.mongo.db, {
+        decision: 'refused',
+        protocolVersion: revision,
+        'error.code': 'ARGUMENTS_TOO_DEEP',
+      });
       assert.equal(tooDeep.outcome, 'not-forwarded');
       assert.equal(tooDeep.arguments, '[NOT STORED: rejected arguments]');
-      assert.ok((await auditRecords(stack.mongo.db).countDocuments({ protocolVersion: revision, 'error.code': 'ARGUMENTS_TOO_LARGE' })) >= 1);
+      assert.ok(
+        (await auditRecords(stack.mongo.db).countDocuments({
+          protocolVersion: revision,
+          'error.code': 'ARGUMENTS_TOO_LARGE',
+        })) >= 1,
+      );
     });
   });
 }
@@ -140,9 +173,23 @@ describe('HTTP edge of /mcp', () => {
   });
 
   it('refuses an unsupported protocol version and names the supported ones', async () => {
-    const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2099-01-01', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'probe', version: '1' } } } }), {
-      'mcp-protocol-version': '2099-01-01',
-    });
+    const response = await post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2099-01-01',
+            'io.modelcontextprotocol/clientCapabilities': {},
+            'io.modelcontextprotocol/clientInfo': { name: 'probe', version: '1' },
+          },
+        },
+      }),
+      {
+        'mcp-protocol-version': '2099-01-01',
+      },
+    );
     const text = await response.text();
     assert.ok(response.status >= 400, text);
     assert.match(text, /2099-01-01/);
@@ -154,10 +201,19 @@ describe('HTTP edge of /mcp', () => {
     const rebinding = await new Promise<number>((resolve, reject) => {
       import('node:http')
         .then(({ request }) => {
-          const req = request({ host: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json' } }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          });
+          const req = request(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: '/mcp',
+              method: 'POST',
+              headers: { host: 'evil.example:80', 'content-type': 'application/json' },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
           req.on('error', reject);
           req.end('{}');
         })
@@ -169,9 +225,12 @@ describe('HTTP edge of /mcp', () => {
   });
 
   it('refuses a request body over the limit before parsing it', async () => {
-    const response = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', pad: 'x'.repeat(2 * 1024 * 1024) }), {
-      'mcp-protocol-version': '2026-07-28',
-    });
+    const response = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', pad: 'x'.repeat(2 * 1024 * 1024) }),
+      {
+        'mcp-protocol-version': '2026-07-28',
+      },
+    );
     assert.equal(response.status, 413);
   });
 
@@ -182,14 +241,19 @@ describe('HTTP edge of /mcp', () => {
     assert.equal(report.dependencies['auditStore']?.ok, true);
     assert.equal(report.dependencies['upstream:incidents']?.ok, true);
     const metrics = await (await fetch(new URL('/metrics', stack.gateway.url))).text();
-    assert.match(metrics, /countersign_tool_calls_total\{upstream="incidents",tool="incidents.get_incident",decision="allow",outcome="ok"\} \d+/);
+    assert.match(
+      metrics,
+      /countersign_tool_calls_total\{upstream="incidents",tool="incidents.get_incident",decision="allow",outcome="ok"\} \d+/,
+    );
     assert.match(metrics, /countersign_audit_batch_size_bucket/);
     assert.match(metrics, /countersign_tool_call_duration_seconds_bucket/);
     assert.match(metrics, /countersign_open_sessions/);
   });
 
   it('never logs an Authorization header or bearer token', async () => {
-    await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), { authorization: 'Bearer super-secret-token-value' });
+    await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), {
+      authorization: 'Bearer super-secret-token-value',
+    });
     assert.ok(!stack.logs.join('').includes('super-secret-token-value'));
   });
 });

@@ -28,7 +28,9 @@ function errorCode(result: { _meta?: Record<string, unknown> }): string | undefi
 
 async function replicasOf(agent: TestAgent, service: string): Promise<number> {
   const result = await agent.call('deployments.list_deployments', {});
-  const parsed = JSON.parse(textOf(result)) as { running: Array<{ service: string; environment: string; replicas: number }> };
+  const parsed = JSON.parse(textOf(result)) as {
+    running: Array<{ service: string; environment: string; replicas: number }>;
+  };
   return parsed.running.find((row) => row.service === service && row.environment === 'staging')?.replicas ?? Number.NaN;
 }
 
@@ -52,7 +54,11 @@ describe('audit store killed mid-run', () => {
     assert.match(await health.text(), /audit store unreachable/);
 
     for (const agent of [modern, legacy]) {
-      const refused = await agent.call('deployments.scale_service', { service: 'checkout-api', environment: 'staging', replicas: before + 5 });
+      const refused = await agent.call('deployments.scale_service', {
+        service: 'checkout-api',
+        environment: 'staging',
+        replicas: before + 5,
+      });
       assert.equal(refused.isError, true);
       assert.equal(errorCode(refused), 'AUDIT_UNAVAILABLE', textOf(refused));
       assert.match(textOf(refused), /audit store is unavailable .* nothing is run without its audit record/i);
@@ -66,10 +72,13 @@ describe('audit store killed mid-run', () => {
     assert.equal(recovered.isError ?? false, false, textOf(recovered));
     assert.equal(await replicasOf(modern, 'checkout-api'), before, 'no refused scale call reached the upstream');
     // A decision write that was in flight when the store died may still land; it must never claim the call ran.
-    await eventually(async () => stack.gateway.audit.outcomesAwaitingRetry, (n) => n === 0);
+    await eventually(
+      async () => stack.gateway.audit.outcomesAwaitingRetry,
+      (n) => n === 0,
+    );
     await stack.gateway.audit.flush();
     const scaleRecords = await auditRecords(stack.mongo.db).find({ tool: 'deployments.scale_service' }).toArray();
-    if (process.env.DEBUG_AUDIT) console.log(stack.logs.filter((l) => /audit|refused/i.test(l)).join(""));
+    if (process.env.DEBUG_AUDIT) console.log(stack.logs.filter((l) => /audit|refused/i.test(l)).join(''));
     for (const record of scaleRecords) assert.equal(record.outcome, 'not-forwarded', JSON.stringify(record));
   });
 });
@@ -83,7 +92,10 @@ describe('upstream killed and restarted', () => {
     assert.match(textOf(down), /Upstream 'deployments' is unavailable/);
 
     await stack.restartDeployments();
-    const back = await eventually(() => modern.call('deployments.list_deployments', {}), (result) => !result.isError);
+    const back = await eventually(
+      () => modern.call('deployments.list_deployments', {}),
+      (result) => !result.isError,
+    );
     assert.equal(back.isError ?? false, false, textOf(back));
   });
 
@@ -92,7 +104,10 @@ describe('upstream killed and restarted', () => {
     const pid = state.pid;
     assert.ok(pid, 'stdio upstream has a pid');
     process.kill(pid, 'SIGKILL');
-    const back = await eventually(() => legacy.call('incidents.get_incident', { id: 'INC-1041' }), (result) => !result.isError);
+    const back = await eventually(
+      () => legacy.call('incidents.get_incident', { id: 'INC-1041' }),
+      (result) => !result.isError,
+    );
     assert.equal(back.isError ?? false, false, textOf(back));
     assert.notEqual(stack.gateway.pool.get('incidents')!.state.pid, pid);
   });
@@ -106,7 +121,11 @@ describe('tool-list changes upstream', () => {
     const admin = new URL('/admin/tools/enable-beta', stack.deployments.url);
     const response = await fetch(admin, { method: 'POST' });
     assert.equal(response.status, 200, await response.text());
-    await eventually(async () => notified, (n) => n.modern > 0 && n.legacy > 0, 10_000);
+    await eventually(
+      async () => notified,
+      (n) => n.modern > 0 && n.legacy > 0,
+      10_000,
+    );
     assert.ok(notified.modern > 0, 'modern agent notified');
     assert.ok(notified.legacy > 0, 'legacy agent notified');
     assert.ok((await modern.listToolNames()).includes('deployments.canary_release'));

@@ -16,7 +16,14 @@ import { startFerretDb } from '../../integrations/embedded/ferretdb.ts';
 import { freePort, PortInUseError } from '../../integrations/embedded/ports.ts';
 import { startTemporalDevServer } from '../../integrations/embedded/temporal.ts';
 import { COUNTERSIGN_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes.ts';
-import { isAlive, makeTempDir, startTestFerretDb, startTestTemporal, type TestFerretDb, type TestTemporal } from '../support/embedded.ts';
+import {
+  isAlive,
+  makeTempDir,
+  startTestFerretDb,
+  startTestTemporal,
+  type TestFerretDb,
+  type TestTemporal,
+} from '../support/embedded.ts';
 
 describe('FerretDB (embedded MongoDB-wire store)', () => {
   let ferret: TestFerretDb;
@@ -49,7 +56,10 @@ describe('FerretDB (embedded MongoDB-wire store)', () => {
     await ferret.restart();
     const client = await MongoClient.connect(ferret.uri, { serverSelectionTimeoutMS: 5_000 });
     try {
-      const doc = await client.db('countersign_test').collection('events').findOne({ _id: 'a' as never });
+      const doc = await client
+        .db('countersign_test')
+        .collection('events')
+        .findOne({ _id: 'a' as never });
       assert.equal(doc?.tool, 'jira.create_issue');
     } finally {
       await client.close();
@@ -69,7 +79,9 @@ describe('Temporal dev server', () => {
   test('serves the namespace with Countersign search attributes registered', async () => {
     const connection = await Connection.connect({ address: temporal.address });
     try {
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({
+        namespace: temporal.namespace,
+      });
       for (const name of Object.keys(COUNTERSIGN_SEARCH_ATTRIBUTES)) {
         assert.ok(customAttributes?.[name] !== undefined, `search attribute ${name} is registered`);
       }
@@ -101,7 +113,9 @@ describe('child supervision', () => {
       'console.log(store.pid);',
       ending === 'exit' ? 'process.exit(0);' : 'setInterval(() => {}, 1000);',
     ].join('\n');
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
       const pid = Number(line);
@@ -144,15 +158,18 @@ describe('start-up errors', () => {
   test('a taken port is a PortInUseError naming the port and the service', async () => {
     const dataDir = await makeTempDir();
     try {
-      await assert.rejects(startFerretDb({ dataDir, port: takenPort, portHint: 'Use --store-port <n>.' }), (error: unknown) => {
-        assert.ok(error instanceof PortInUseError);
-        assert.equal(error.code, 'PORT_IN_USE');
-        assert.equal(error.port, takenPort);
-        assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${takenPort}`));
-        assert.match(error.message, /FerretDB/);
-        assert.match(error.message, /--store-port/);
-        return true;
-      });
+      await assert.rejects(
+        startFerretDb({ dataDir, port: takenPort, portHint: 'Use --store-port <n>.' }),
+        (error: unknown) => {
+          assert.ok(error instanceof PortInUseError);
+          assert.equal(error.code, 'PORT_IN_USE');
+          assert.equal(error.port, takenPort);
+          assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${takenPort}`));
+          assert.match(error.message, /FerretDB/);
+          assert.match(error.message, /--store-port/);
+          return true;
+        },
+      );
       await assert.rejects(startTemporalDevServer({ dataDir, port: takenPort, headless: true }), (error: unknown) => {
         assert.ok(error instanceof PortInUseError);
         assert.match(error.message, /Temporal dev server/);
@@ -180,7 +197,9 @@ describe('start-up errors', () => {
     const saved = process.env.COUNTERSIGN_CACHE;
     process.env.COUNTERSIGN_CACHE = '/nonexistent/countersign-cache';
     try {
-      await assert.rejects(startFerretDb({ dataDir: '/nonexistent/data', port: await freePort() }), { code: 'BINARY_MISSING' });
+      await assert.rejects(startFerretDb({ dataDir: '/nonexistent/data', port: await freePort() }), {
+        code: 'BINARY_MISSING',
+      });
     } finally {
       if (saved === undefined) delete process.env.COUNTERSIGN_CACHE;
       else process.env.COUNTERSIGN_CACHE = saved;
@@ -190,11 +209,14 @@ describe('start-up errors', () => {
   test('a server that exits during start-up is a ServerStartError with its output', async () => {
     const dataDir = await makeTempDir();
     try {
-      await assert.rejects(startFerretDb({ dataDir, port: await freePort(), binary: '/bin/false' }), (error: unknown) => {
-        assert.ok(error instanceof ServerStartError);
-        assert.match(error.message, /exited with code 1 before it was ready/);
-        return true;
-      });
+      await assert.rejects(
+        startFerretDb({ dataDir, port: await freePort(), binary: '/bin/false' }),
+        (error: unknown) => {
+          assert.ok(error instanceof ServerStartError);
+          assert.match(error.message, /exited with code 1 before it was ready/);
+          return true;
+        },
+      );
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -11,7 +11,13 @@ import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { createActivities, HEALTH_CHECKS_COLLECTION, type HealthCheckRecord } from '../../activities/index.ts';
 import { writeWorkflowBundle } from '../../integrations/temporal/bundle.ts';
-import { connectClient, connectNativeConnection, TASK_QUEUE, TemporalUnavailableError, type TemporalClientConnection } from '../../integrations/temporal/connection.ts';
+import {
+  connectClient,
+  connectNativeConnection,
+  TASK_QUEUE,
+  TemporalUnavailableError,
+  type TemporalClientConnection,
+} from '../../integrations/temporal/connection.ts';
 import { createWorker } from '../../integrations/temporal/worker.ts';
 import { freePort } from '../../integrations/embedded/ports.ts';
 import type { healthCheckWorkflow } from '../../workflows/index.ts';
@@ -36,7 +42,10 @@ describe('Temporal worker', () => {
     ({ codePath } = await writeWorkflowBundle(join(stack.dataDir, 'build', 'workflow-bundle.js')));
     temporal = await connectClient({ address: stack.temporal.address, namespace: stack.temporal.namespace });
     client = temporal.client;
-    nativeConnection = await connectNativeConnection({ address: stack.temporal.address, namespace: stack.temporal.namespace });
+    nativeConnection = await connectNativeConnection({
+      address: stack.temporal.address,
+      namespace: stack.temporal.namespace,
+    });
     // Short server selection so "store down" fails an activity attempt in about a second.
     mongo = await MongoClient.connect(stack.ferret.uri, { serverSelectionTimeoutMS: 1_000 });
   });
@@ -51,10 +60,21 @@ describe('Temporal worker', () => {
   const activities = () => createActivities({ mongo: mongo.db(DB), logger: silent });
 
   const runHealthCheck = async (worker: Worker, workflowId: string) =>
-    worker.runUntil(client.workflow.execute<typeof healthCheckWorkflow>('healthCheckWorkflow', { taskQueue: TASK_QUEUE, workflowId, args: [{ requestedBy: 'worker.test' }] }));
+    worker.runUntil(
+      client.workflow.execute<typeof healthCheckWorkflow>('healthCheckWorkflow', {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [{ requestedBy: 'worker.test' }],
+      }),
+    );
 
   test('runs healthCheckWorkflow from the pre-built bundle and records it in FerretDB', async () => {
-    const worker = await createWorker({ connection: nativeConnection, namespace: stack.temporal.namespace, activities: activities(), workflowBundle: { codePath } });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: stack.temporal.namespace,
+      activities: activities(),
+      workflowBundle: { codePath },
+    });
     const workflowId = `health-${randomUUID()}`;
     const summary = await runHealthCheck(worker, workflowId);
 
@@ -63,7 +83,10 @@ describe('Temporal worker', () => {
     assert.equal(summary.recordId, `${workflowId}/${summary.runId}`);
     assert.ok(summary.auditStore.ok);
 
-    const record = await mongo.db(DB).collection<HealthCheckRecord>(HEALTH_CHECKS_COLLECTION).findOne({ _id: summary.recordId });
+    const record = await mongo
+      .db(DB)
+      .collection<HealthCheckRecord>(HEALTH_CHECKS_COLLECTION)
+      .findOne({ _id: summary.recordId });
     assert.ok(record, 'the activity wrote the health check record');
     assert.equal(record.requestedBy, 'worker.test');
     assert.equal(record.runId, summary.runId);
@@ -81,13 +104,22 @@ describe('Temporal worker', () => {
   });
 
   test('bundles workflows in memory when no bundle is given', async () => {
-    const worker = await createWorker({ connection: nativeConnection, namespace: stack.temporal.namespace, activities: activities() });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: stack.temporal.namespace,
+      activities: activities(),
+    });
     const summary = await runHealthCheck(worker, `health-${randomUUID()}`);
     assert.equal(summary.status, 'healthy');
   });
 
   test('reports the audit store unhealthy while FerretDB is down, and healthy after it restarts', async () => {
-    const worker = await createWorker({ connection: nativeConnection, namespace: stack.temporal.namespace, activities: activities(), workflowBundle: { codePath } });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: stack.temporal.namespace,
+      activities: activities(),
+      workflowBundle: { codePath },
+    });
     await stack.ferret.kill();
     const down = await runHealthCheck(worker, `health-${randomUUID()}`);
     assert.equal(down.status, 'unhealthy');
@@ -95,7 +127,12 @@ describe('Temporal worker', () => {
     assert.equal(down.recordId, undefined);
 
     await stack.ferret.restart();
-    const worker2 = await createWorker({ connection: nativeConnection, namespace: stack.temporal.namespace, activities: activities(), workflowBundle: { codePath } });
+    const worker2 = await createWorker({
+      connection: nativeConnection,
+      namespace: stack.temporal.namespace,
+      activities: activities(),
+      workflowBundle: { codePath },
+    });
     const up = await runHealthCheck(worker2, `health-${randomUUID()}`);
     assert.equal(up.status, 'healthy');
   });
@@ -104,13 +141,18 @@ describe('Temporal worker', () => {
 describe('Temporal connection errors', () => {
   test('an unreachable frontend is a TemporalUnavailableError naming the address', async () => {
     const address = `127.0.0.1:${await freePort()}`;
-    await assert.rejects(connectClient({ address, namespace: 'default', connectTimeoutMs: 1_000 }), (error: unknown) => {
-      assert.ok(error instanceof TemporalUnavailableError);
-      assert.equal(error.code, 'TEMPORAL_UNAVAILABLE');
-      assert.equal(error.address, address);
-      assert.ok(error.message.includes(address));
-      return true;
+    await assert.rejects(
+      connectClient({ address, namespace: 'default', connectTimeoutMs: 1_000 }),
+      (error: unknown) => {
+        assert.ok(error instanceof TemporalUnavailableError);
+        assert.equal(error.code, 'TEMPORAL_UNAVAILABLE');
+        assert.equal(error.address, address);
+        assert.ok(error.message.includes(address));
+        return true;
+      },
+    );
+    await assert.rejects(connectNativeConnection({ address, namespace: 'default', connectTimeoutMs: 1_000 }), {
+      code: 'TEMPORAL_UNAVAILABLE',
     });
-    await assert.rejects(connectNativeConnection({ address, namespace: 'default', connectTimeoutMs: 1_000 }), { code: 'TEMPORAL_UNAVAILABLE' });
   });
 });

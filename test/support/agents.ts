@@ -22,25 +22,36 @@ export interface TestAgent {
   protocolVersion(): string | undefined;
   listToolNames(): Promise<string[]>;
   listTools(): Promise<Array<{ name: string; description?: string }>>;
-  call(name: string, args: Record<string, unknown>, options?: { onProgress?: (p: ProgressEvent) => void; signal?: AbortSignal }): Promise<CallResult>;
+  call(
+    name: string,
+    args: Record<string, unknown>,
+    options?: { onProgress?: (p: ProgressEvent) => void; signal?: AbortSignal },
+  ): Promise<CallResult>;
   onToolsChanged(listener: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function connectModernAgent(url: string): Promise<TestAgent> {
-  const client = new ModernClient({ name: 'e2e-modern-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new ModernClient(
+    { name: 'e2e-modern-agent', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   await client.connect(new ModernTransport(new URL(url)));
   let subscription: { close(): Promise<void> } | undefined;
   return {
     revision: '2026-07-28',
     protocolVersion: () => client.getNegotiatedProtocolVersion(),
     listTools: async () => (await client.listTools(undefined, { cacheMode: 'refresh' })).tools,
-    listToolNames: async () => (await client.listTools(undefined, { cacheMode: 'refresh' })).tools.map((tool) => tool.name),
+    listToolNames: async () =>
+      (await client.listTools(undefined, { cacheMode: 'refresh' })).tools.map((tool) => tool.name),
     call: async (name, args, options = {}) =>
-      (await client.callTool(
+      await client.callTool(
         { name, arguments: args },
-        { ...(options.onProgress ? { onprogress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) },
-      )) as CallResult,
+        {
+          ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      ),
     onToolsChanged: async (listener) => {
       client.setNotificationHandler('notifications/tools/list_changed', () => listener());
       subscription = await client.listen({ toolsListChanged: true });

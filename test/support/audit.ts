@@ -19,7 +19,10 @@ export async function waitForAudit(
     const records = await auditRecords(db).find(filter).sort({ _id: -1 }).limit(5).toArray();
     const match = records.find(done);
     if (match) return match;
-    if (Date.now() > deadline) throw new Error(`no audit record matching ${JSON.stringify(filter)} within ${timeoutMs} ms (saw ${JSON.stringify(records)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `no audit record matching ${JSON.stringify(filter)} within ${timeoutMs} ms (saw ${JSON.stringify(records)})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

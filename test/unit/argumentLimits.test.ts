@@ -26,7 +26,8 @@ describe('checkArguments', () => {
   it('rejects arguments over the byte limit and says by how much', () => {
     assert.throws(
       () => checkArguments({ blob: 'x'.repeat(2000) }, limits),
-      (error: unknown) => error instanceof ArgumentsTooLargeError && error.limitBytes === 1024 && error.sizeBytes > 2000,
+      (error: unknown) =>
+        error instanceof ArgumentsTooLargeError && error.limitBytes === 1024 && error.sizeBytes > 2000,
     );
   });
 });

@@ -4,7 +4,10 @@ import { canonicalHash, canonicalJson } from '../../gateway/canonicalJson.ts';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops undefined members', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } }), '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } }),
+      '{"a":{"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it('hashes equal values alike regardless of key order', () => {

@@ -4,21 +4,44 @@ import { ToolCatalog, toolDefinitionHash } from '../../gateway/catalog.ts';
 import { createLogger } from '../../observability/logger.ts';
 
 const logger = createLogger({ level: 'silent' });
-const tool = (name: string, description = `${name} tool`) => ({ name, description, inputSchema: { type: 'object' as const } });
+const tool = (name: string, description = `${name} tool`) => ({
+  name,
+  description,
+  inputSchema: { type: 'object' as const },
+});
 
 describe('ToolCatalog', () => {
   it('namespaces tools as upstream.tool and serves them', () => {
     const catalog = new ToolCatalog(logger);
-    catalog.rebuild(new Map([['incidents', [tool('search')]], ['deployments', [tool('deploy')]]]));
-    assert.deepEqual(catalog.list().map((entry) => entry.name), ['incidents.search', 'deployments.deploy']);
+    catalog.rebuild(
+      new Map([
+        ['incidents', [tool('search')]],
+        ['deployments', [tool('deploy')]],
+      ]),
+    );
+    assert.deepEqual(
+      catalog.list().map((entry) => entry.name),
+      ['incidents.search', 'deployments.deploy'],
+    );
     assert.equal(catalog.get('incidents.search')?.upstreamTool, 'search');
   });
 
   it('blocks a tool name exported by two upstreams, on both, and says why', () => {
     const catalog = new ToolCatalog(logger);
-    catalog.rebuild(new Map([['trusted', [tool('send_email'), tool('read')]], ['shady', [tool('send_email')]]]));
-    assert.deepEqual(catalog.list().map((entry) => entry.name), ['trusted.read']);
-    assert.match(catalog.get('shady.send_email')?.blockedReason ?? '', /exported by several upstreams \(trusted, shady\)/);
+    catalog.rebuild(
+      new Map([
+        ['trusted', [tool('send_email'), tool('read')]],
+        ['shady', [tool('send_email')]],
+      ]),
+    );
+    assert.deepEqual(
+      catalog.list().map((entry) => entry.name),
+      ['trusted.read'],
+    );
+    assert.match(
+      catalog.get('shady.send_email')?.blockedReason ?? '',
+      /exported by several upstreams \(trusted, shady\)/,
+    );
     assert.match(catalog.get('trusted.send_email')?.blockedReason ?? '', /several upstreams/);
   });
 
@@ -38,6 +61,9 @@ describe('ToolCatalog', () => {
 
   it('hashes a definition over description, schemas and annotations', () => {
     assert.notEqual(toolDefinitionHash(tool('x', 'one')), toolDefinitionHash(tool('x', 'two')));
-    assert.equal(toolDefinitionHash(tool('x')), toolDefinitionHash({ inputSchema: { type: 'object' }, description: 'x tool', name: 'x' }));
+    assert.equal(
+      toolDefinitionHash(tool('x')),
+      toolDefinitionHash({ inputSchema: { type: 'object' }, description: 'x tool', name: 'x' }),
+    );
   });
 });

@@ -36,7 +36,9 @@ describe('config', () => {
   it('names the field, the value found and what was expected', () => {
     const [problem] = problems(() => parseConfigText(`${minimal}gateway:\n  port: 99999\n`, 'test'));
     assert.match(problem!, /^gateway\.port: .*65535.* \(found 99999\)$/);
-    const [upstream] = problems(() => parseConfigText('upstreams:\n  - name: Bad Name\n    transport: http\n    url: ftp://x\n', 'test'));
+    const [upstream] = problems(() =>
+      parseConfigText('upstreams:\n  - name: Bad Name\n    transport: http\n    url: ftp://x\n', 'test'),
+    );
     assert.match(upstream!, /upstreams\.0\.name: lower-case letters.*\(found "Bad Name"\)/);
   });
 

@@ -38,14 +38,23 @@ describe('GroupCommitter', () => {
 
   it('caps a batch at maxBatch', async () => {
     const sizes: number[] = [];
-    const committer = new GroupCommitter<number>({ maxBatch: 3, write: async (batch) => void sizes.push(batch.length) });
+    const committer = new GroupCommitter<number>({
+      maxBatch: 3,
+      write: async (batch) => void sizes.push(batch.length),
+    });
     await Promise.all(Array.from({ length: 7 }, (_, i) => committer.submit(i)));
     assert.ok(sizes.every((size) => size <= 3));
-    assert.equal(sizes.reduce((a, b) => a + b, 0), 7);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      7,
+    );
   });
 
   it('fails every caller of a failed write', async () => {
-    const committer = new GroupCommitter<number>({ maxBatch: 10, write: async () => Promise.reject(new Error('store down')) });
+    const committer = new GroupCommitter<number>({
+      maxBatch: 10,
+      write: async () => Promise.reject(new Error('store down')),
+    });
     const results = await Promise.allSettled([committer.submit(1), committer.submit(2)]);
     assert.ok(results.every((result) => result.status === 'rejected'));
   });
@@ -71,7 +80,10 @@ describe('GroupCommitter', () => {
 
   it('bounds a batch write by its earliest deadline', async () => {
     const timeouts: Array<number | undefined> = [];
-    const committer = new GroupCommitter<number>({ maxBatch: 10, write: async (_batch, timeoutMs) => void timeouts.push(timeoutMs) });
+    const committer = new GroupCommitter<number>({
+      maxBatch: 10,
+      write: async (_batch, timeoutMs) => void timeouts.push(timeoutMs),
+    });
     await committer.submit(1, 500);
     await committer.submit(2);
     assert.ok(timeouts[0]! > 0 && timeouts[0]! <= 500);

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkHostAndOrigin, defaultAllowedHosts } from '../../gateway/http/hostGuard.ts';
 
-const options = { allowedHosts: new Set(defaultAllowedHosts('127.0.0.1', 7410, undefined)), allowedOrigins: new Set(['http://localhost:6274']) };
+const options = {
+  allowedHosts: new Set(defaultAllowedHosts('127.0.0.1', 7410, undefined)),
+  allowedOrigins: new Set(['http://localhost:6274']),
+};
 
 describe('host guard', () => {
   it('accepts local hosts and requests without Origin', () => {

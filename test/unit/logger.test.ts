@@ -13,7 +13,10 @@ describe('logger redaction', () => {
       },
     });
     const logger = createLogger({ destination });
-    logger.info({ req: { headers: { authorization: 'Bearer abc123' } }, token: 'tok-456', nested: { token: 'tok-789' } }, 'request');
+    logger.info(
+      { req: { headers: { authorization: 'Bearer abc123' } }, token: 'tok-456', nested: { token: 'tok-789' } },
+      'request',
+    );
     logger.flush();
     await new Promise((resolve) => setImmediate(resolve));
     const text = lines.join('');

@@ -6,8 +6,15 @@ const KEYS = ['password', 'token', 'apiKey', 'secret'];
 
 describe('redactArguments', () => {
   it('replaces values of secret-looking keys at any depth, case-insensitively', () => {
-    const redacted = redactArguments({ user: 'ann', Password: 'hunter2', nested: [{ accessToken: 'abc', note: 'ok' }] }, KEYS);
-    assert.deepEqual(redacted, { user: 'ann', Password: '[REDACTED]', nested: [{ accessToken: '[REDACTED]', note: 'ok' }] });
+    const redacted = redactArguments(
+      { user: 'ann', Password: 'hunter2', nested: [{ accessToken: 'abc', note: 'ok' }] },
+      KEYS,
+    );
+    assert.deepEqual(redacted, {
+      user: 'ann',
+      Password: '[REDACTED]',
+      nested: [{ accessToken: '[REDACTED]', note: 'ok' }],
+    });
   });
 
   it('scrubs bearer tokens and JWTs inside free text', () => {
