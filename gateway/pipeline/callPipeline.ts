@@ -219,7 +219,7 @@ export class CallPipeline {
     this.options.audit.recordDecision(record).catch((auditError: unknown) => {
       request.logger.warn({ err: errorMessage(auditError) }, 'could not audit a refused call');
     });
-    this.count(upstream, tool, 'refused', error.code, started);
+    this.count(upstream, upstream === 'unknown' ? 'unknown' : tool, 'refused', error.code, started);
     this.emit(record, 'not-forwarded', record.durationMs ?? 0);
     return errorResult(error);
   }

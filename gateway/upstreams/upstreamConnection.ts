@@ -165,7 +165,7 @@ export class UpstreamConnection {
   }
 
   private handleDisconnect(reason: string): void {
-    if (!this.state.connected) return;
+    if (!this.state.connected || this.closed) return;
     this.state.connected = false;
     this.state.lastError = reason;
     const client = this.client;
