@@ -129,6 +129,9 @@ for (const [revision, connect] of revisions) {
         (error: Error) => error.message,
       );
       assert.match(outcome, /Unknown tool 'incidents\.nope'/);
+      const record = await waitForAudit(stack.mongo.db, { tool: 'incidents.nope', protocolVersion: revision });
+      assert.equal(record.decision, 'refused');
+      assert.equal(record.error?.code, 'UNKNOWN_TOOL');
     });
 
     it('refuses oversized and too deeply nested arguments without forwarding', async () => {

@@ -1,0 +1,133 @@
+// The README's first command, as a new user runs it: `countersign dev` starts everything, prints
+// its URLs, serves the demo agent, and leaves no process behind on SIGTERM. Also: bad config and a
+// taken port give errors that say what to fix.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort } from '../../integrations/embedded/ports.ts';
+import { REPO_ROOT } from '../support/gatewayStack.ts';
+
+const CLI = path.join(REPO_ROOT, 'bin/countersign.js');
+
+function descendants(pid: number): number[] {
+  const out = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const all: number[] = [];
+  const visit = (id: number) => {
+    for (const child of children.get(id) ?? []) {
+      all.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return all;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ${pattern}; output:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+describe('countersign dev', () => {
+  let dev: ChildProcess | undefined;
+  after(() => {
+    if (dev?.pid && alive(dev.pid)) dev.kill('SIGKILL');
+  });
+
+  it('starts the embedded default, serves the demo agent, and stops every child on SIGTERM', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'countersign-dev-'));
+    const [port, temporalPort, uiPort, mongoPort, deploymentsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const configPath = path.join(dataDir, 'countersign.yaml');
+    const sample = (await import('node:fs/promises')).readFile(path.join(REPO_ROOT, 'countersign.yaml'), 'utf8');
+    await writeFile(
+      configPath,
+      (await sample)
+        .replace('http://127.0.0.1:7420/mcp', `http://127.0.0.1:${deploymentsPort}/mcp`)
+        .replace('args: [--import, tsx, examples/upstreams/incidents/server.ts]', `args: [--import, tsx, examples/upstreams/incidents/server.ts]\n    cwd: ${REPO_ROOT}`)
+        .replace('.data/incidents.json', path.join(dataDir, 'incidents.json')),
+    );
+    dev = spawn(
+      process.execPath,
+      [CLI, 'dev', '--config', configPath, '--data-dir', dataDir, '--port', `${port}`, '--temporal-port', `${temporalPort}`, '--temporal-ui-port', `${uiPort}`, '--mongo-port', `${mongoPort}`, '--deployments-port', `${deploymentsPort}`],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const banner = await waitForOutput(dev, /Worker health check\s+healthy/, 150_000);
+    assert.match(banner, new RegExp(`MCP endpoint \\(agents\\)\\s+http://127.0.0.1:${port}/mcp`));
+    assert.match(banner, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${uiPort}`));
+    assert.match(banner, /incidents \(MCP 2025-11-25\), deployments \(MCP 2026-07-28\)/);
+
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    assert.equal(ui.status, 200, 'Temporal Web UI answers');
+
+    const demo = spawnSync(process.execPath, [CLI, 'demo', '--url', `http://127.0.0.1:${port}/mcp`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(demo.status, 0, demo.stderr);
+    assert.match(demo.stdout, /13 tools:/);
+    assert.match(demo.stdout, /progress 4\/4 verify done/);
+
+    const children = descendants(dev.pid!);
+    assert.ok(children.length >= 3, `expected Temporal, FerretDB and the incidents upstream as children, got ${children.length}`);
+    const exited = new Promise<number | null>((resolve) => dev!.once('exit', (code) => resolve(code)));
+    dev.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(children.filter(alive), [], 'no orphan processes');
+  });
+});
+
+describe('start-up errors', () => {
+  it('a bad config value names the field, the value and what was expected, and exits non-zero', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'countersign-badconfig-'));
+    const configPath = path.join(dir, 'countersign.yaml');
+    await writeFile(configPath, 'gateway:\n  port: seventy\nupstreams:\n  - name: x\n    transport: http\n    url: http://127.0.0.1:1/mcp\n');
+    const result = spawnSync(process.execPath, [CLI, 'gateway', '--config', configPath], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /gateway\.port: .*number.*\(found "seventy"\)/);
+  });
+
+  it('a taken port is named, with how to change it', async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const result = spawnSync(process.execPath, [CLI, 'dev', '--port', `${port}`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+      assert.notEqual(result.status, 0);
+      assert.match(result.stderr, new RegExp(`${port}`));
+      assert.match(result.stderr, /Countersign gateway/);
+      assert.match(result.stderr, /--port/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
