@@ -9,7 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
-# Pre-bundle the workflows so workers start without webpack (loaded from COUNTERSIGN_WORKFLOW_BUNDLE).
+# Pre-bundle the workflows so workers start without webpack (`countersign worker` loads this path by default).
 RUN node --import tsx scripts/bundle-workflows.ts /app/.data/build/workflow-bundle.js
 
 USER node

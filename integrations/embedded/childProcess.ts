@@ -57,6 +57,7 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
     cwd: options.cwd,
   });
   live.add(child);
+  const watchdog = child.pid === undefined ? undefined : startWatchdog(child.pid);
 
   let exit: ChildExit | undefined;
   const exited = new Promise<ChildExit>((resolve) => {
@@ -64,6 +65,7 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
       if (exit) return;
       exit = info;
       live.delete(child);
+      watchdog?.kill('SIGKILL');
       resolve(info);
     };
     child.once('exit', (code, signal) => finish({ code, signal }));
@@ -123,6 +125,39 @@ export function describeExit(exit: ChildExit): string {
   return `exited with code ${exit.code}`;
 }
 
+/**
+ * Node has no PR_SET_PDEATHSIG, so a parent killed with SIGKILL (an OOM kill, a test harness giving
+ * up) would leave the servers running with their ports taken. A tiny /bin/sh loop per child polls
+ * both pids once a second; when the parent is gone and the child is not, it sends SIGTERM, then
+ * SIGKILL 5 s later. It ends by itself when the child exits and is killed with it. The pids are
+ * positional arguments, never interpolated into the script.
+ */
+const WATCHDOG_SCRIPT = [
+  'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
+  'kill -0 "$2" 2>/dev/null || exit 0',
+  'kill -TERM "$2"',
+  'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.5; kill -0 "$2" 2>/dev/null || exit 0; done',
+  'kill -KILL "$2" 2>/dev/null',
+].join('\n');
+
+function startWatchdog(childPid: number): ChildProcess | undefined {
+  try {
+    const watchdog = spawn(
+      '/bin/sh',
+      ['-c', WATCHDOG_SCRIPT, 'countersign-watchdog', String(process.pid), String(childPid)],
+      {
+        shell: false,
+        stdio: 'ignore',
+      },
+    );
+    watchdog.once('error', () => undefined); // no /bin/sh: the in-process hooks still apply
+    watchdog.unref();
+    return watchdog;
+  } catch {
+    return undefined;
+  }
+}
+
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let hooksInstalled = false;
 
@@ -131,8 +166,8 @@ let hooksInstalled = false;
  * synchronously, so live children get SIGKILL (SQLite keeps committed data safe). On SIGINT/SIGTERM/
  * SIGHUP, when nobody else handles the signal, children get SIGTERM and up to 5 s to stop before the
  * signal is re-raised so the parent still dies of it. When the application has its own handler it is
- * in charge and is expected to call stop(). A parent killed with SIGKILL cannot clean up (Node has
- * no PR_SET_PDEATHSIG); the children's ports then stay taken until they are killed by hand.
+ * in charge and is expected to call stop(). A parent killed with SIGKILL runs no handler at all: for
+ * that case each child has a watchdog (see startWatchdog).
  */
 function installParentExitHooks(): void {
   if (hooksInstalled) return;

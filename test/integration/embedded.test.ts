@@ -105,7 +105,7 @@ describe('child supervision', () => {
   const ferretModule = new URL('../../integrations/embedded/ferretdb.ts', import.meta.url).href;
 
   // A parent that starts FerretDB and then exits without stopping it (or is sent SIGTERM).
-  async function orphanAttempt(ending: 'exit' | 'SIGTERM'): Promise<number> {
+  async function orphanAttempt(ending: 'exit' | 'SIGTERM' | 'SIGKILL'): Promise<number> {
     const dataDir = await makeTempDir();
     const script = [
       `const { startFerretDb } = await import(${JSON.stringify(ferretModule)});`,
@@ -120,7 +120,7 @@ describe('child supervision', () => {
       const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
       const pid = Number(line);
       assert.ok(isAlive(pid), 'FerretDB runs under the parent');
-      if (ending === 'SIGTERM') parent.kill('SIGTERM');
+      if (ending !== 'exit') parent.kill(ending);
       await once(parent, 'exit');
       return pid;
     } finally {
@@ -129,8 +129,8 @@ describe('child supervision', () => {
     }
   }
 
-  async function gone(pid: number): Promise<boolean> {
-    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  async function gone(pid: number, withinMs = 5_000): Promise<boolean> {
+    for (let i = 0; i < withinMs / 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     return !isAlive(pid);
   }
 
@@ -140,6 +140,10 @@ describe('child supervision', () => {
 
   test('children die when the parent is sent SIGTERM', async () => {
     assert.ok(await gone(await orphanAttempt('SIGTERM')));
+  });
+
+  test('children die even when the parent is killed with SIGKILL (watchdog)', async () => {
+    assert.ok(await gone(await orphanAttempt('SIGKILL'), 10_000));
   });
 });
 
