@@ -51,3 +51,43 @@ export function newAuditId(now = Date.now()): string {
   const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** A refused request that never reached a tool (bad token, revoked consent, stolen session id…). */
+export function securityEventRecord(event: {
+  code: string;
+  message: string;
+  session?: string | null;
+  human?: string | null;
+  agent?: string | null;
+  consentId?: string | null;
+  protocolVersion?: string | null;
+  gatewayInstance: string;
+}): AuditDecisionRecord {
+  const now = new Date();
+  return {
+    _id: newAuditId(now.getTime()),
+    time: now,
+    session: event.session ?? null,
+    human: event.human ?? null,
+    agent: event.agent ?? null,
+    consentId: event.consentId ?? null,
+    upstream: '(gateway)',
+    tool: '(authentication)',
+    upstreamTool: '(authentication)',
+    toolDefinitionHash: null,
+    tier: null,
+    argumentsHash: 'unhashed:no-arguments',
+    arguments: null,
+    decision: 'refused',
+    decisionReason: event.message,
+    policyIds: [],
+    policySetHash: null,
+    approvalId: null,
+    protocolVersion: event.protocolVersion ?? null,
+    gatewayInstance: event.gatewayInstance,
+    outcome: 'not-forwarded',
+    durationMs: 0,
+    error: { code: event.code, message: event.message },
+    completedAt: now,
+  };
+}

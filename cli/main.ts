@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerConsentCommands } from './commands/consent.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
@@ -17,6 +18,7 @@ registerGatewayCommand(program);
 registerWorkerCommand(program);
 registerDemoCommand(program);
 registerAuditCommands(program);
+registerConsentCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,7 +16,7 @@ export interface WorkerRuntimeOptions {
   db: Db;
   logger: Logger;
   /** A pre-built bundle; `build` (re)writes one to the default path first (what `countersign dev` does). */
-  workflowBundle: string | 'build';
+  workflowBundle: string;
 }
 
 export interface WorkerRuntime {
@@ -29,9 +29,12 @@ export interface WorkerRuntime {
 export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
   let codePath = options.workflowBundle;
   if (codePath === 'build') {
-    codePath = (await writeWorkflowBundle(DEFAULT_WORKFLOW_BUNDLE_PATH, { logger: toTemporalLogger(options.logger) })).codePath;
+    codePath = (await writeWorkflowBundle(DEFAULT_WORKFLOW_BUNDLE_PATH, { logger: toTemporalLogger(options.logger) }))
+      .codePath;
   } else if (!existsSync(codePath)) {
-    throw new Error(`Workflow bundle not found at ${codePath}: run \`npm run build:workflows\` or pass --workflow-bundle`);
+    throw new Error(
+      `Workflow bundle not found at ${codePath}: run \`npm run build:workflows\` or pass --workflow-bundle`,
+    );
   }
   const connection = await connectNativeConnection({ address: options.address, namespace: options.namespace });
   const { createWorker } = await import('../integrations/temporal/worker.ts');

@@ -106,7 +106,48 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   upstreams: z.array(upstreamSchema).min(1, 'at least one upstream is required'),
   tiers: z.array(tierRule).default([]),
-  policies: z.strictObject({ dir: z.string().default('./policies') }).prefault({}),
+  policies: z
+    .strictObject({
+      dir: z.string().default('./policies'),
+      /** IANA time zone for business-hours rules. */
+      timeZone: z.string().default('UTC'),
+      watch: z.boolean().default(true),
+    })
+    .prefault({}),
+  identity: z
+    .strictObject({
+      /** The organisation's IdP (OIDC issuer). `countersign dev` runs a local one. */
+      idp: z
+        .strictObject({
+          issuer: z.string().min(1),
+          audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+          jwksUrl: z.url().optional(),
+          /** JWK/JWKS/PEM public key files, for air-gapped setups (relative to this file). */
+          publicKeyFiles: z.array(z.string()).optional(),
+          algorithms: z.array(z.string()).default(['RS256', 'ES256', 'EdDSA']),
+          clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+          groupsClaim: z.string().default('groups'),
+        })
+        .refine((idp) => idp.jwksUrl !== undefined || (idp.publicKeyFiles?.length ?? 0) > 0, {
+          message: 'set jwksUrl or publicKeyFiles so IdP tokens can be verified',
+        })
+        .optional(),
+      /** The gateway's ES256 signing key (agent-session tokens); every replica must use the same file. */
+      signingKeyFile: z.string().default('.data/keys/gateway-signing-key.json'),
+      /** Upper bound on an agent-session token's lifetime; a consent may be shorter. */
+      sessionTokenMaxTtlSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * 3600),
+      /** Upper bound on a consent's lifetime. */
+      consentMaxTtlSeconds: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 24 * 3600),
+    })
+    .prefault({}),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

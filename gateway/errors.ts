@@ -12,7 +12,10 @@ export type GatewayErrorCode =
   | 'ARGUMENTS_TOO_DEEP'
   | 'ARGUMENTS_INVALID'
   | 'AUDIT_UNAVAILABLE'
-  | 'CALL_CANCELLED';
+  | 'CALL_CANCELLED'
+  | 'TOOL_NOT_CONSENTED'
+  | 'TOOL_DEFINITION_CHANGED'
+  | 'SERVER_INSTRUCTIONS_CHANGED';
 
 export class GatewayError extends Error {
   constructor(

@@ -1,18 +1,34 @@
-// Assembles a gateway from configuration: audit store, upstream pool, call pipeline, MCP endpoint
-// and HTTP server. `countersign gateway` and `countersign dev` both start it through here.
+// Assembles a gateway from configuration: audit store, identity (IdP verifier, gateway keys,
+// agent-session tokens), consent store and per-replica session resolver, tiers, Cedar policy,
+// upstream pool, call pipeline, MCP endpoint and HTTP server. `countersign gateway` and
+// `countersign dev` both start it through here.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { MongoAuditStore } from '../audit/auditStore.ts';
+import { securityEventRecord } from '../audit/record.ts';
+import { ConfigError } from '../config/load.ts';
 import type { ConfigFile } from '../config/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
+import { ConsentService } from './consent/consentService.ts';
+import { ConsentStore } from './consent/consentStore.ts';
+import { ConsentToolLists } from './consent/consentToolList.ts';
+import { SessionResolver } from './consent/sessionResolver.ts';
 import { checkHealth } from './http/healthz.ts';
 import { defaultAllowedHosts, type HostGuardOptions } from './http/hostGuard.ts';
 import { createHttpServer } from './http/httpServer.ts';
+import { McpAuthenticator } from './http/mcpAuthenticator.ts';
+import { GatewayKeys } from './identity/gatewayKeys.ts';
+import { HumanTokenVerifier } from './identity/humanTokens.ts';
+import { protectedResourceMetadata } from './identity/protectedResource.ts';
+import { SessionTokenService } from './identity/sessionTokens.ts';
 import { McpEndpoint } from './mcp/mcpEndpoint.ts';
 import { CallPipeline } from './pipeline/callPipeline.ts';
-import { passThroughDecider, type CallDecider } from './pipeline/decision.ts';
+import { CedarCallDecider } from './pipeline/cedarCallDecider.ts';
+import { PolicyEngine } from './policy/policyEngine.ts';
+import { TierClassifier } from './tiers.ts';
 import { UpstreamPool } from './upstreams/upstreamPool.ts';
 
 export interface GatewayOptions {
@@ -20,7 +36,6 @@ export interface GatewayOptions {
   baseDir: string;
   db: Db;
   logger: Logger;
-  decider?: CallDecider;
   /** Overrides config.gateway.port (tests use 0). */
   port?: number;
 }
@@ -30,6 +45,9 @@ export interface RunningGateway {
   mcpUrl: string;
   pool: UpstreamPool;
   audit: MongoAuditStore;
+  consentStore: ConsentStore;
+  sessions: SessionResolver;
+  policy: PolicyEngine;
   pipeline: CallPipeline;
   metrics: GatewayMetrics;
   endpoint: McpEndpoint;
@@ -37,7 +55,14 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const { config, logger } = options;
+  const { config, logger, baseDir } = options;
+  const idp = config.identity.idp;
+  if (!idp) {
+    throw new ConfigError('the gateway configuration', [
+      'identity.idp: required: the IdP whose tokens prove who the human is (issuer, audience, jwksUrl or publicKeyFiles); identity checks cannot be switched off',
+    ]);
+  }
+  const gatewayInstance = randomUUID();
   const metrics = createGatewayMetrics();
   const audit = new MongoAuditStore({
     db: options.db,
@@ -47,34 +72,97 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     metrics,
   });
   await audit.ensureIndexes();
+  const consentStore = new ConsentStore(options.db);
+  await consentStore.ensureIndexes();
+  const sessions = new SessionResolver({ store: consentStore, logger });
+  // Policy and keys load before anything starts polling or connecting, so a bad file stops start-up cleanly.
+  const policy = await PolicyEngine.load({
+    dir: path.resolve(baseDir, config.policies.dir),
+    timeZone: config.policies.timeZone,
+    logger,
+  });
+  const stopWatching = config.policies.watch ? policy.watch() : () => undefined;
+  const verifier = await HumanTokenVerifier.create(idp, baseDir);
+  const keys = await GatewayKeys.loadOrCreate(path.resolve(baseDir, config.identity.signingKeyFile));
+  const tiers = new TierClassifier(config.tiers);
+  await sessions.start();
 
-  const pool = new UpstreamPool({ upstreams: config.upstreams, baseDir: options.baseDir, logger, metrics });
+  const pool = new UpstreamPool({ upstreams: config.upstreams, baseDir, logger, metrics });
   await pool.start();
 
   const pipeline = new CallPipeline({
     pool,
     audit,
-    decider: options.decider ?? passThroughDecider,
+    decider: new CedarCallDecider(policy),
     limits: config.gateway.limits,
     callTimeoutMs: config.gateway.callTimeoutMs,
     maxTotalCallTimeoutMs: config.gateway.maxTotalCallTimeoutMs,
     redactKeys: config.audit.redactKeys,
-    gatewayInstance: randomUUID(),
+    gatewayInstance,
     metrics,
   });
   const endpoint = new McpEndpoint({
-    catalog: pool.catalog,
+    toolLists: new ConsentToolLists(pool),
     pipeline,
     logger,
     maxRequestBytes: config.gateway.limits.maxRequestBytes,
     legacySessions: config.gateway.legacySessions,
     onSessionCountChanged: (count) => metrics.openSessions.set({ kind: 'legacy-transport' }, count),
+    onSessionHijackAttempt: (scope) => {
+      audit
+        .recordDecision(
+          securityEventRecord({
+            code: 'MCP_SESSION_PRINCIPAL_MISMATCH',
+            message: 'An MCP session id was presented by a principal other than the one that opened it; answered 404.',
+            session: scope.principal.session,
+            human: scope.principal.human,
+            agent: scope.principal.agent,
+            consentId: scope.principal.consentId,
+            gatewayInstance,
+          }),
+        )
+        .catch(() => undefined);
+    },
   });
   pool.onToolsChanged(() => endpoint.notifyToolsChanged());
+
+  // The resource URL is the token audience, so it must be known before any token is minted or checked.
+  let url = config.gateway.publicUrl ?? '';
+  let tokens: SessionTokenService | null = null;
+  const lateTokens = (): SessionTokenService => {
+    if (!tokens) throw new Error('gateway not listening yet');
+    return tokens;
+  };
+  const consents = new ConsentService({
+    store: consentStore,
+    pool,
+    tiers,
+    tokens: { mint: (claims) => lateTokens().mint(claims) } as SessionTokenService,
+    consentMaxTtlSeconds: config.identity.consentMaxTtlSeconds,
+    sessionTokenMaxTtlSeconds: config.identity.sessionTokenMaxTtlSeconds,
+  });
+  const authenticator = new McpAuthenticator({
+    tokens: { verify: (token: string) => lateTokens().verify(token) } as SessionTokenService,
+    sessions,
+    audit,
+    resourceMetadataUrl: '',
+    gatewayInstance,
+  });
 
   let hostGuard: HostGuardOptions = { allowedHosts: new Set(), allowedOrigins: new Set() };
   const server = createHttpServer({
     endpoint,
+    authenticator,
+    consents: {
+      verifier,
+      consents,
+      mcpUrl: () => `${url}/mcp`,
+      resourceMetadataUrl: () => `${url}/.well-known/oauth-protected-resource`,
+      logger,
+    },
+    protectedResourceMetadata: () =>
+      protectedResourceMetadata({ resource: `${url}/mcp`, authorizationServers: [idp.issuer] }),
+    jwks: () => keys.jwks(),
     logger,
     metrics,
     hostGuard: () => hostGuard,
@@ -90,7 +178,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   const actualPort = (server.address() as AddressInfo).port;
-  const url = config.gateway.publicUrl ?? `http://${config.gateway.host}:${actualPort}`;
+  url ||= `http://${config.gateway.host}:${actualPort}`;
+  tokens = new SessionTokenService(keys, { issuer: url, audience: `${url}/mcp` });
+  authenticator.setResourceMetadataUrl(`${url}/.well-known/oauth-protected-resource`);
   hostGuard = {
     allowedHosts: new Set(
       config.gateway.allowedHosts ?? defaultAllowedHosts(config.gateway.host, actualPort, config.gateway.publicUrl),
@@ -100,6 +190,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   logger.info(
     {
       url: `${url}/mcp`,
+      policySetHash: policy.policySetHash,
       upstreams: pool.states().map((state) => `${state.name}:${state.connected ? state.era : 'down'}`),
     },
     'gateway listening',
@@ -110,6 +201,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     mcpUrl: `${url}/mcp`,
     pool,
     audit,
+    consentStore,
+    sessions,
+    policy,
     pipeline,
     metrics,
     endpoint,
@@ -118,6 +212,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await endpoint.close();
       await pool.close();
+      stopWatching();
+      policy.close();
+      sessions.stop();
       await audit.flush();
       audit.close();
     },

@@ -15,6 +15,8 @@ import { createLogger } from '../../observability/logger.ts';
 import { resolveConfigPath } from '../configPath.ts';
 import { onShutdown } from '../shutdown.ts';
 import { startWorkerRuntime } from '../workerRuntime.ts';
+import type { HealthCheckSummary, healthCheckWorkflow } from '../../workflows/index.ts';
+import { withDevIdentity } from '../devIdentity.ts';
 import { printDevBanner } from './devBanner.ts';
 
 interface DevFlags {
@@ -49,14 +51,18 @@ async function runDev(flags: DevFlags): Promise<void> {
   const dataDir = path.resolve(flags.dataDir);
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: String(error) }, 'cleanup failed'));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => logger.warn({ err: String(error) }, 'cleanup failed'));
   };
   onShutdown(logger, stopAll);
 
   try {
     // Check every port up front, so a clash is reported before anything starts.
     await assertPortFree(flags.port, { service: 'Countersign gateway', hint: 'pass --port to use another one' });
-    await assertPortFree(flags.deploymentsPort, { service: 'example deployments upstream', hint: 'pass --deployments-port (and change its url in the config)' });
+    await assertPortFree(flags.deploymentsPort, {
+      service: 'example deployments upstream',
+      hint: 'pass --deployments-port (and change its url in the config)',
+    });
 
     logger.info({ dataDir }, 'starting Temporal dev server and FerretDB');
     const [temporal, ferret] = await Promise.all([
@@ -68,14 +74,25 @@ async function runDev(flags: DevFlags): Promise<void> {
         logger,
         portHint: 'pass --temporal-port / --temporal-ui-port to use others',
       }),
-      startFerretDb({ dataDir: path.join(dataDir, 'ferretdb'), port: flags.mongoPort, logger, portHint: 'pass --mongo-port to use another one' }),
+      startFerretDb({
+        dataDir: path.join(dataDir, 'ferretdb'),
+        port: flags.mongoPort,
+        logger,
+        portHint: 'pass --mongo-port to use another one',
+      }),
     ]);
-    cleanups.push(() => temporal.stop(), () => ferret.stop());
+    cleanups.push(
+      () => temporal.stop(),
+      () => ferret.stop(),
+    );
 
     const mongo = await connectMongo(ferret.uri, loaded.file.audit.database);
     cleanups.push(() => mongo.close());
 
-    const deployments = await startDeploymentsServer({ port: flags.deploymentsPort, onerror: (error) => logger.debug({ err: error.message }, 'deployments upstream') });
+    const deployments = await startDeploymentsServer({
+      port: flags.deploymentsPort,
+      onerror: (error) => logger.debug({ err: error.message }, 'deployments upstream'),
+    });
     cleanups.push(() => deployments.close());
 
     const worker = await startWorkerRuntime({
@@ -88,7 +105,14 @@ async function runDev(flags: DevFlags): Promise<void> {
     });
     cleanups.push(() => worker.stop());
 
-    const gateway = await startGateway({ config: loaded.file, baseDir: loaded.baseDir, db: mongo.db, logger, port: flags.port });
+    const { config } = await withDevIdentity(
+      {
+        ...loaded.file,
+        identity: { ...loaded.file.identity, signingKeyFile: path.join(dataDir, 'keys', 'gateway-signing-key.json') },
+      },
+      dataDir,
+    );
+    const gateway = await startGateway({ config, baseDir: loaded.baseDir, db: mongo.db, logger, port: flags.port });
     cleanups.push(() => gateway.close());
 
     const health = await runHealthCheck(temporal.address, temporal.namespace, loaded.file.temporal.taskQueue);
@@ -101,7 +125,11 @@ async function runDev(flags: DevFlags): Promise<void> {
       deploymentsUrl: deployments.url,
       dataDir,
       health,
-      upstreams: gateway.pool.states().map((state) => `${state.name} (${state.connected ? `MCP ${state.protocolVersion}` : `down: ${state.lastError}`})`),
+      upstreams: gateway.pool
+        .states()
+        .map(
+          (state) => `${state.name} (${state.connected ? `MCP ${state.protocolVersion}` : `down: ${state.lastError}`})`,
+        ),
     });
   } catch (error) {
     await stopAll();
@@ -113,14 +141,16 @@ async function runDev(flags: DevFlags): Promise<void> {
 async function runHealthCheck(address: string, namespace: string, taskQueue: string): Promise<string> {
   const temporal = await connectClient({ address, namespace });
   try {
-    const result = await temporal.client.workflow.execute('healthCheckWorkflow', {
-      taskQueue,
-      workflowId: `countersign-dev-health-${Date.now()}`,
-      args: [{ requestedBy: 'countersign dev' }],
-      workflowExecutionTimeout: '30 seconds',
-    });
-    const summary = result as { status: string; workflowId: string };
-    return `${summary.status} (workflow ${summary.workflowId})`;
+    const result: HealthCheckSummary = await temporal.client.workflow.execute<typeof healthCheckWorkflow>(
+      'healthCheckWorkflow',
+      {
+        taskQueue,
+        workflowId: `countersign-dev-health-${Date.now()}`,
+        args: [{ requestedBy: 'countersign dev' }],
+        workflowExecutionTimeout: '30 seconds',
+      },
+    );
+    return `${result.status} (workflow ${result.workflowId})`;
   } finally {
     await temporal.close();
   }

@@ -11,7 +11,10 @@ export interface DevBanner {
   upstreams: string[];
 }
 
-export function printDevBanner(banner: DevBanner, write: (text: string) => void = (text) => process.stdout.write(text)): void {
+export function printDevBanner(
+  banner: DevBanner,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): void {
   const lines = [
     '',
     'Countersign is running (embedded default). Ctrl-C stops everything.',
@@ -27,10 +30,11 @@ export function printDevBanner(banner: DevBanner, write: (text: string) => void 
     `  Worker health check     ${banner.health}`,
     '',
     'Next:',
-    '  npx countersign demo                      # a scripted agent calls tools through the gateway',
-    `  MONGODB_URI=${banner.mongoUri} npx countersign audit tail   # follow the audit trail`,
-    `  Point an MCP client at ${banner.mcpUrl}. Agent-session tokens (countersign token issue) arrive with the identity layer;`,
-    '  until then /mcp accepts calls from this machine without a token and records them as anonymous.',
+    '  npx countersign demo                      # a scripted agent gets consent, then calls tools through the gateway',
+    "  npx countersign token issue --human alice@example.com --agent claude-code --tools 'incidents.*' --ttl 8h --reason 'triage INC-1041'",
+    '                                            # consent + agent-session token + MCP client config snippet',
+    '  npx countersign audit tail                # follow the audit trail',
+    `  Point an MCP client at ${banner.mcpUrl} with the token as Authorization: Bearer <token>.`,
     '',
   ];
   write(`${lines.join('\n')}\n`);

@@ -14,7 +14,11 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run the Temporal worker against external Temporal and MongoDB')
     .option('-c, --config <path>', 'config file (default: $COUNTERSIGN_CONFIG or ./countersign.yaml)')
-    .option('--workflow-bundle <path>', "pre-built workflow bundle, or 'build' to bundle at start-up", DEFAULT_WORKFLOW_BUNDLE_PATH)
+    .option(
+      '--workflow-bundle <path>',
+      "pre-built workflow bundle, or 'build' to bundle at start-up",
+      DEFAULT_WORKFLOW_BUNDLE_PATH,
+    )
     .action(async (flags: { config?: string; workflowBundle: string }) => {
       const loaded = await loadConfig(resolveConfigPath(flags.config));
       const logger = createLogger({ level: loaded.env.LOG_LEVEL, name: 'countersign-worker' });

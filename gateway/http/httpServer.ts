@@ -1,17 +1,23 @@
-// The gateway's HTTP surface on node:http: /mcp behind the host guard, /healthz and /metrics.
-// Kept as a plain router: the hot path is /mcp, and every layer in front of it costs per call.
+// The gateway's HTTP surface on node:http: /mcp (host guard, then agent-session authentication),
+// the RFC 9728 metadata and JWKS documents, POST /consents, /healthz and /metrics. A plain router:
+// /mcp is the hot path, and every layer in front of it costs per call.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../../observability/metrics.ts';
-import { authInfoFor, type McpEndpoint, type RequestIdentity } from '../mcp/mcpEndpoint.ts';
-import { ANONYMOUS } from '../pipeline/decision.ts';
-import { checkHostAndOrigin, type HostGuardOptions } from './hostGuard.ts';
+import { authInfoFor, type McpEndpoint } from '../mcp/mcpEndpoint.ts';
+import { handleConsents, type ConsentsRouteOptions } from './consentsRoute.ts';
 import type { HealthReport } from './healthz.ts';
+import { checkHostAndOrigin, type HostGuardOptions } from './hostGuard.ts';
+import type { McpAuthenticator } from './mcpAuthenticator.ts';
 
 export interface HttpServerOptions {
   endpoint: McpEndpoint;
+  authenticator: McpAuthenticator;
+  consents: ConsentsRouteOptions;
+  protectedResourceMetadata: () => Record<string, unknown>;
+  jwks: () => unknown;
   logger: Logger;
   metrics: GatewayMetrics;
   hostGuard: () => HostGuardOptions;
@@ -19,9 +25,9 @@ export interface HttpServerOptions {
   maxRequestBytes: number;
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -30,42 +36,71 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     maxRequestBodySize: options.maxRequestBytes,
     onerror: (error) => options.logger.error({ err: error.message }, 'mcp adapter error'),
   });
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/mcp') {
-      const verdict = checkHostAndOrigin(req.headers.host, req.headers.origin, options.hostGuard());
-      if (!verdict.ok) {
-        options.logger.warn(
-          { host: req.headers.host, origin: req.headers.origin, reason: verdict.reason },
-          'request refused by host guard',
-        );
-        sendJson(res, verdict.status, { jsonrpc: '2.0', error: { code: -32000, message: verdict.reason }, id: null });
-        return;
-      }
-      const identity: RequestIdentity = { principal: ANONYMOUS, requestId: randomUUID() };
-      const protocolVersion = req.headers['mcp-protocol-version'];
-      (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(
-        identity,
-        typeof protocolVersion === 'string' ? protocolVersion : null,
+
+  const serveMcp = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const verdict = checkHostAndOrigin(req.headers.host, req.headers.origin, options.hostGuard());
+    if (!verdict.ok) {
+      options.logger.warn(
+        { host: req.headers.host, origin: req.headers.origin, reason: verdict.reason },
+        'request refused by host guard',
       );
-      void mcp(req, res);
+      sendJson(res, verdict.status, { jsonrpc: '2.0', error: { code: -32000, message: verdict.reason }, id: null });
+      return;
+    }
+    const header = req.headers['mcp-protocol-version'];
+    const protocolVersion = typeof header === 'string' ? header : null;
+    const outcome = await options.authenticator.authenticate(req.headers.authorization, protocolVersion);
+    if (!outcome.ok) {
+      req.resume();
+      sendJson(res, outcome.refusal.status, outcome.refusal.body, outcome.refusal.headers);
+      return;
+    }
+    const { caller } = outcome;
+    (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(
+      { principal: caller.principal, consent: caller.resolved.consent, requestId: randomUUID() },
+      protocolVersion,
+    );
+    await mcp(req, res);
+  };
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const fail = (error: unknown) => {
+      options.logger.error({ err: String(error), path }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+      else res.end();
+    };
+    if (path === '/mcp') {
+      serveMcp(req, res).catch(fail);
+      return;
+    }
+    if (path === '/consents') {
+      handleConsents(req, res, options.consents).catch(fail);
+      return;
+    }
+    if (
+      req.method === 'GET' &&
+      (path === '/.well-known/oauth-protected-resource' || path === '/.well-known/oauth-protected-resource/mcp')
+    ) {
+      sendJson(res, 200, options.protectedResourceMetadata(), { 'cache-control': 'max-age=300' });
+      return;
+    }
+    if (req.method === 'GET' && path === '/.well-known/jwks.json') {
+      sendJson(res, 200, options.jwks(), { 'cache-control': 'max-age=300' });
       return;
     }
     if (path === '/healthz' && req.method === 'GET') {
-      void options.health().then(
+      options.health().then(
         (report) => sendJson(res, report.status === 'down' ? 503 : 200, report),
         (error: unknown) => sendJson(res, 503, { status: 'down', error: String(error) }),
       );
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {
-      options.metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
-          res.end(text);
-        },
-        (error: unknown) => sendJson(res, 500, { error: String(error) }),
-      );
+      options.metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+        res.end(text);
+      }, fail);
       return;
     }
     sendJson(res, 404, { error: `No route for ${req.method ?? 'GET'} ${path}` });

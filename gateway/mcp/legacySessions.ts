@@ -20,6 +20,7 @@ export interface LegacySessionOptions {
   logger: Logger;
   buildServer: () => Server;
   onCountChanged?: (count: number) => void;
+  onPrincipalMismatch?: (authInfo: AuthInfo | undefined) => void;
 }
 
 function jsonRpcError(status: number, code: number, message: string): Response {

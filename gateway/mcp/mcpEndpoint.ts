@@ -11,24 +11,28 @@ import {
   type LegacyHttpHandler,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import type { ToolCatalog } from '../catalog.ts';
+import type { ConsentToolLists } from '../consent/consentToolList.ts';
+import type { ConsentRecord } from '../consent/records.ts';
 import type { CallPipeline } from '../pipeline/callPipeline.ts';
 import { ANONYMOUS, type Principal } from '../pipeline/decision.ts';
 import { SCOPE_KEY, buildAgentFacingServer, scopeFromAuthInfo, type RequestScope } from './agentFacingServer.ts';
 import { LegacySessionRegistry } from './legacySessions.ts';
 
 export interface McpEndpointOptions {
-  catalog: ToolCatalog;
+  toolLists: ConsentToolLists;
   pipeline: CallPipeline;
   logger: Logger;
   maxRequestBytes: number;
   legacySessions: { enabled: boolean; max: number; idleTimeoutMs: number };
   onSessionCountChanged?: (count: number) => void;
+  /** A legacy MCP session id presented by a principal other than the one that opened it. */
+  onSessionHijackAttempt?: (scope: RequestScope) => void;
 }
 
 /** What the HTTP layer attaches to each request: who is calling (identity fills this in) and a request id. */
 export interface RequestIdentity {
   principal: Principal;
+  consent: ConsentRecord;
   requestId: string;
 }
 
@@ -38,7 +42,14 @@ export function authInfoFor(identity: RequestIdentity, protocolVersionHeader: st
 }
 
 function scopeFrom(authInfo: AuthInfo | undefined): RequestScope {
-  return scopeFromAuthInfo(authInfo) ?? { principal: ANONYMOUS, requestId: 'unknown', protocolVersionHeader: null };
+  return (
+    scopeFromAuthInfo(authInfo) ?? {
+      principal: ANONYMOUS,
+      consent: null,
+      requestId: 'unknown',
+      protocolVersionHeader: null,
+    }
+  );
 }
 
 export class McpEndpoint {
@@ -47,7 +58,7 @@ export class McpEndpoint {
   private readonly sessions: LegacySessionRegistry | null;
 
   constructor(private readonly options: McpEndpointOptions) {
-    const deps = { catalog: options.catalog, pipeline: options.pipeline, logger: options.logger };
+    const deps = { toolLists: options.toolLists, pipeline: options.pipeline, logger: options.logger };
     const factory = (ctx: { authInfo?: AuthInfo }): Server => buildAgentFacingServer(deps, scopeFrom(ctx.authInfo));
     const onerror = (error: Error) => options.logger.debug({ err: error.message }, 'mcp handler reported an error');
     this.modern = createMcpHandler(factory, {
@@ -63,8 +74,19 @@ export class McpEndpoint {
           logger: options.logger,
           // Session-bound servers outlive one request: they read the caller from each request's authInfo.
           buildServer: () =>
-            buildAgentFacingServer(deps, { principal: ANONYMOUS, requestId: 'session', protocolVersionHeader: null }),
+            buildAgentFacingServer(deps, {
+              principal: ANONYMOUS,
+              consent: null,
+              requestId: 'session',
+              protocolVersionHeader: null,
+            }),
           ...(options.onSessionCountChanged ? { onCountChanged: options.onSessionCountChanged } : {}),
+          ...(options.onSessionHijackAttempt
+            ? {
+                onPrincipalMismatch: (authInfo: AuthInfo | undefined) =>
+                  options.onSessionHijackAttempt!(scopeFrom(authInfo)),
+              }
+            : {}),
         })
       : null;
   }
@@ -116,6 +138,7 @@ export class McpEndpoint {
   }
 }
 
+/** A legacy MCP session belongs to the agent session (token `sid`) that opened it, and to no one else. */
 function principalKey(principal: Principal): string {
   return `${principal.human ?? '-'}|${principal.agent ?? '-'}|${principal.session ?? '-'}`;
 }

@@ -8,15 +8,20 @@ export interface ArgumentLimits {
   maxArgumentDepth: number;
 }
 
-export function checkArguments(args: unknown, limits: ArgumentLimits): Record<string, unknown> {
-  if (args === undefined || args === null) return {};
+export interface CheckedArguments {
+  args: Record<string, unknown>;
+  sizeBytes: number;
+}
+
+export function checkArguments(args: unknown, limits: ArgumentLimits): CheckedArguments {
+  if (args === undefined || args === null) return { args: {}, sizeBytes: 2 };
   if (typeof args !== 'object' || Array.isArray(args)) {
     throw new ArgumentsInvalidError('arguments must be a JSON object');
   }
   if (depthExceeds(args, limits.maxArgumentDepth)) throw new ArgumentsTooDeepError(limits.maxArgumentDepth);
   const size = Buffer.byteLength(JSON.stringify(args));
   if (size > limits.maxArgumentBytes) throw new ArgumentsTooLargeError(size, limits.maxArgumentBytes);
-  return args as Record<string, unknown>;
+  return { args: args as Record<string, unknown>, sizeBytes: size };
 }
 
 /** Iterative, so a hostile 100k-deep structure cannot overflow our own stack while we measure it. */

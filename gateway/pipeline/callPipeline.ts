@@ -11,6 +11,8 @@ import { canonicalHash } from '../canonicalJson.ts';
 import { CallCancelledError, GatewayError, ToolBlockedError, UnknownToolError, errorMessage } from '../errors.ts';
 import type { UpstreamPool } from '../upstreams/upstreamPool.ts';
 import { checkArguments, type ArgumentLimits } from './argumentLimits.ts';
+import { checkPinned } from '../consent/pinning.ts';
+import type { ConsentRecord } from '../consent/records.ts';
 import type { CallDecider, Principal } from './decision.ts';
 import { errorResult, refusalResult } from './results.ts';
 
@@ -18,6 +20,8 @@ export interface ToolCallRequest {
   name: string;
   arguments: unknown;
   principal: Principal;
+  /** The caller's live consent (already checked: not revoked, not expired, session not paused). */
+  consent: ConsentRecord;
   protocolVersion: string | null;
   signal: AbortSignal;
   /** Relays upstream progress to the agent on its own request stream; absent if it sent no progress token. */
@@ -58,22 +62,31 @@ export class CallPipeline {
   async handle(request: ToolCallRequest): Promise<CallToolResult> {
     const started = performance.now();
     const entry = this.options.pool.catalog.get(request.name);
-    if (!entry) {
-      this.options.metrics?.calls.inc({
-        upstream: 'unknown',
-        tool: 'unknown',
-        decision: 'refused',
-        outcome: 'unknown-tool',
-      });
+    const pin = checkPinned(request.consent, request.name, entry, this.options.pool.instructionHashes());
+    if (!pin.ok && pin.code === 'TOOL_NOT_CONSENTED' && !entry) {
+      const error = new UnknownToolError(request.name);
       request.logger.info({ tool: request.name }, 'unknown tool');
-      throw new UnknownToolError(request.name);
+      // Probing for tools is worth a record too; the name is truncated so junk cannot bloat the trail.
+      this.refuse(request, request.name.slice(0, 200), 'unknown', request.name.slice(0, 200), error, started);
+      throw error;
     }
+    const upstream = entry?.upstream ?? (pin.ok ? pin.pinned.upstream : 'unknown');
+    const upstreamTool = entry?.upstreamTool ?? (pin.ok ? pin.pinned.upstreamTool : request.name);
 
     let args: Record<string, unknown>;
+    let argumentsSizeBytes: number;
     try {
-      args = checkArguments(request.arguments, this.options.limits);
+      ({ args, sizeBytes: argumentsSizeBytes } = checkArguments(request.arguments, this.options.limits));
     } catch (error) {
-      return this.refuse(request, entry.name, entry.upstream, entry.upstreamTool, error as GatewayError, started);
+      return this.refuse(request, request.name, upstream, upstreamTool, error as GatewayError, started);
+    }
+    if (!pin.ok) {
+      const error = new GatewayError(pin.code, pin.message, { tool: request.name });
+      return this.refuse(request, request.name, upstream, upstreamTool, error, started, args);
+    }
+    if (!entry) {
+      const error = new ToolBlockedError(request.name, `upstream '${upstream}' no longer offers it`);
+      return this.refuse(request, request.name, upstream, upstreamTool, error, started, args);
     }
     if (entry.blockedReason) {
       return this.refuse(
@@ -90,9 +103,13 @@ export class CallPipeline {
     const argumentsHash = canonicalHash(args);
     const verdict = this.options.decider.decide({
       principal: request.principal,
+      consent: request.consent,
+      pinned: pin.pinned,
       tool: entry,
       arguments: args,
+      argumentsSizeBytes,
       argumentsHash,
+      now: new Date(),
     });
     const record: AuditDecisionRecord = {
       _id: newAuditId(),
@@ -102,7 +119,7 @@ export class CallPipeline {
       tool: entry.name,
       upstreamTool: entry.upstreamTool,
       toolDefinitionHash: entry.definitionHash,
-      tier: verdict.tier,
+      tier: verdict.tier ?? pin.pinned.tier,
       argumentsHash,
       arguments: redactArguments(args, this.options.redactKeys),
       decision: verdict.decision,

@@ -1,9 +1,11 @@
-// The seam where identity, consent, tiers and Cedar policy plug in. The pipeline asks a
-// CallDecider for a verdict and records whatever it answers; the foundation ships a decider that
-// allows everything the catalog serves, named as such in every audit record.
+// The seam where policy decides. The pipeline has already established who is calling (verified
+// token, live session and consent) and which pinned tool is meant; a CallDecider turns that into
+// allow / needs-approval / deny with the policies that decided, and the pipeline records it.
 import type { CatalogEntry } from '../catalog.ts';
+import type { ConsentRecord, PinnedTool } from '../consent/records.ts';
+import type { Tier } from '../tiers.ts';
 
-export type Tier = 'read' | 'write' | 'destructive';
+export type { Tier };
 
 export interface Principal {
   session: string | null;
@@ -16,9 +18,13 @@ export const ANONYMOUS: Principal = Object.freeze({ session: null, human: null, 
 
 export interface DecisionInput {
   principal: Principal;
+  consent: ConsentRecord;
+  pinned: PinnedTool;
   tool: CatalogEntry;
   arguments: Record<string, unknown>;
+  argumentsSizeBytes: number;
   argumentsHash: string;
+  now: Date;
 }
 
 export interface CallDecision {
@@ -32,14 +38,3 @@ export interface CallDecision {
 export interface CallDecider {
   decide(input: DecisionInput): CallDecision;
 }
-
-/** Pass-through: no identity or policy layer configured yet. Recorded as such, never silently. */
-export const passThroughDecider: CallDecider = {
-  decide: () => ({
-    decision: 'allow',
-    reason: 'pass-through: no policy layer configured',
-    tier: null,
-    policyIds: [],
-    policySetHash: null,
-  }),
-};

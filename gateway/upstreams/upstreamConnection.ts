@@ -5,6 +5,7 @@ import { Client, type Tool, type CallToolResult } from '@modelcontextprotocol/cl
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../../config/schema.ts';
 import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError, errorMessage } from '../errors.ts';
+import { canonicalHash } from '../canonicalJson.ts';
 import { createTransport } from './transports.ts';
 
 type PriorDiscovery = NonNullable<Parameters<Client['connect']>[1]>['prior'];
@@ -16,6 +17,8 @@ export interface UpstreamState {
   protocolVersion: string | null;
   serverName: string | null;
   instructions: string | null;
+  /** Hash of the server's instructions; consent pins it (changed instructions block the server). */
+  instructionsHash: string;
   tools: Tool[];
   lastError: string | null;
   /** Child process id of a stdio upstream (operators and tests use it). */
@@ -62,6 +65,7 @@ export class UpstreamConnection {
       protocolVersion: null,
       serverName: null,
       instructions: null,
+      instructionsHash: canonicalHash(''),
       tools: [],
       lastError: null,
       pid: null,
@@ -117,6 +121,7 @@ export class UpstreamConnection {
         protocolVersion: client.getNegotiatedProtocolVersion() ?? null,
         serverName: client.getServerVersion()?.name ?? null,
         instructions: client.getInstructions() ?? null,
+        instructionsHash: canonicalHash(client.getInstructions() ?? ''),
         tools,
         lastError: null,
         pid: 'pid' in transport ? transport.pid : null,

@@ -44,6 +44,11 @@ export class UpstreamPool {
     return this.connections.get(name);
   }
 
+  /** Live instruction hashes by upstream, compared with the ones a consent pinned. */
+  instructionHashes(): ReadonlyMap<string, string> {
+    return new Map([...this.connections].map(([name, connection]) => [name, connection.state.instructionsHash]));
+  }
+
   states(): UpstreamConnection['state'][] {
     return [...this.connections.values()].map((connection) => connection.state);
   }

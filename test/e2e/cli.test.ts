@@ -44,7 +44,10 @@ const alive = (pid: number) => {
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (pattern.test(output)) {
@@ -69,19 +72,46 @@ describe('countersign dev', () => {
 
   it('starts the embedded default, serves the demo agent, and stops every child on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'countersign-dev-'));
-    const [port, temporalPort, uiPort, mongoPort, deploymentsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [port, temporalPort, uiPort, mongoPort, deploymentsPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const configPath = path.join(dataDir, 'countersign.yaml');
     const sample = (await import('node:fs/promises')).readFile(path.join(REPO_ROOT, 'countersign.yaml'), 'utf8');
     await writeFile(
       configPath,
       (await sample)
         .replace('http://127.0.0.1:7420/mcp', `http://127.0.0.1:${deploymentsPort}/mcp`)
-        .replace('args: [--import, tsx, examples/upstreams/incidents/server.ts]', `args: [--import, tsx, examples/upstreams/incidents/server.ts]\n    cwd: ${REPO_ROOT}`)
-        .replace('.data/incidents.json', path.join(dataDir, 'incidents.json')),
+        .replace(
+          'args: [--import, tsx, examples/upstreams/incidents/server.ts]',
+          `args: [--import, tsx, examples/upstreams/incidents/server.ts]\n    cwd: ${REPO_ROOT}`,
+        )
+        .replace('.data/incidents.json', path.join(dataDir, 'incidents.json'))
+        .replace('dir: ./policies', `dir: ${path.join(REPO_ROOT, 'policies')}`),
     );
     dev = spawn(
       process.execPath,
-      [CLI, 'dev', '--config', configPath, '--data-dir', dataDir, '--port', `${port}`, '--temporal-port', `${temporalPort}`, '--temporal-ui-port', `${uiPort}`, '--mongo-port', `${mongoPort}`, '--deployments-port', `${deploymentsPort}`],
+      [
+        CLI,
+        'dev',
+        '--config',
+        configPath,
+        '--data-dir',
+        dataDir,
+        '--port',
+        `${port}`,
+        '--temporal-port',
+        `${temporalPort}`,
+        '--temporal-ui-port',
+        `${uiPort}`,
+        '--mongo-port',
+        `${mongoPort}`,
+        '--deployments-port',
+        `${deploymentsPort}`,
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const banner = await waitForOutput(dev, /Worker health check\s+healthy/, 150_000);
@@ -92,18 +122,61 @@ describe('countersign dev', () => {
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     assert.equal(ui.status, 200, 'Temporal Web UI answers');
 
-    const demo = spawnSync(process.execPath, [CLI, 'demo', '--url', `http://127.0.0.1:${port}/mcp`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const demo = spawnSync(
+      process.execPath,
+      [CLI, 'demo', '--url', `http://127.0.0.1:${port}/mcp`, '--data-dir', dataDir],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(demo.status, 0, demo.stderr);
+    assert.match(demo.stdout, /granted consent cns_/);
     assert.match(demo.stdout, /13 tools:/);
-    assert.match(demo.stdout, /progress 4\/4 verify done/);
+    assert.match(demo.stdout, /incidents\.delete_incident \[destructive\]/);
+    assert.match(demo.stdout, /Approval required: 'incidents\.delete_incident'/);
+
+    const issued = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'token',
+        'issue',
+        '--human',
+        'bob@example.com',
+        '--agent',
+        'claude-code',
+        '--tools',
+        'incidents.*',
+        '--ttl',
+        '1h',
+        '--reason',
+        'triage',
+        '--gateway',
+        `http://127.0.0.1:${port}`,
+        '--data-dir',
+        dataDir,
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(issued.status, 0, issued.stderr);
+    assert.match(issued.stdout, /agent-session token:\n(ey[\w-]+\.[\w-]+\.[\w-]+)\n/);
+    assert.match(issued.stdout, /"Authorization": "Bearer ey/);
 
     const children = descendants(dev.pid!);
-    assert.ok(children.length >= 3, `expected Temporal, FerretDB and the incidents upstream as children, got ${children.length}`);
+    assert.ok(
+      children.length >= 3,
+      `expected Temporal, FerretDB and the incidents upstream as children, got ${children.length}`,
+    );
     const exited = new Promise<number | null>((resolve) => dev!.once('exit', (code) => resolve(code)));
     dev.kill('SIGTERM');
     assert.equal(await exited, 0);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.deepEqual(children.filter(alive), [], 'no orphan processes');
+    // Supervisor watchdogs poll once a second; give them that long to notice and exit.
+    for (let waited = 0; waited < 5000 && children.some(alive); waited += 250)
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    const left = children.filter(alive);
+    assert.deepEqual(
+      left,
+      [],
+      `no orphan processes: ${spawnSync('ps', ['-o', 'pid=,args=', '-p', left.join(',') || '0'], { encoding: 'utf8' }).stdout}`,
+    );
   });
 });
 
@@ -111,17 +184,29 @@ describe('start-up errors', () => {
   it('a bad config value names the field, the value and what was expected, and exits non-zero', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'countersign-badconfig-'));
     const configPath = path.join(dir, 'countersign.yaml');
-    await writeFile(configPath, 'gateway:\n  port: seventy\nupstreams:\n  - name: x\n    transport: http\n    url: http://127.0.0.1:1/mcp\n');
-    const result = spawnSync(process.execPath, [CLI, 'gateway', '--config', configPath], { encoding: 'utf8', timeout: 30_000 });
+    await writeFile(
+      configPath,
+      'gateway:\n  port: seventy\nupstreams:\n  - name: x\n    transport: http\n    url: http://127.0.0.1:1/mcp\n',
+    );
+    const result = spawnSync(process.execPath, [CLI, 'gateway', '--config', configPath], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /gateway\.port: .*number.*\(found "seventy"\)/);
   });
 
   it('a taken port is named, with how to change it', async () => {
     const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
     try {
-      const result = spawnSync(process.execPath, [CLI, 'dev', '--port', `${port}`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+      const result = spawnSync(process.execPath, [CLI, 'dev', '--port', `${port}`], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.notEqual(result.status, 0);
       assert.match(result.stderr, new RegExp(`${port}`));
       assert.match(result.stderr, /Countersign gateway/);

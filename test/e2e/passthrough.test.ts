@@ -8,15 +8,17 @@ import { auditRecords, textOf, waitForAudit } from '../support/audit.ts';
 import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
 
 let stack: GatewayStack;
+let token: string;
 
 before(async () => {
   stack = await startGatewayStack();
+  ({ token } = await stack.grant());
 });
 after(async () => {
   await stack?.close();
 });
 
-const revisions: Array<[string, (url: string) => Promise<TestAgent>]> = [
+const revisions: Array<[string, (url: string, token?: string) => Promise<TestAgent>]> = [
   ['2026-07-28', connectModernAgent],
   ['2025-11-25', connectLegacyAgent],
 ];
@@ -25,7 +27,7 @@ for (const [revision, connect] of revisions) {
   describe(`agent on MCP ${revision}`, () => {
     let agent: TestAgent;
     before(async () => {
-      agent = await connect(stack.gateway.mcpUrl);
+      agent = await connect(stack.gateway.mcpUrl, token);
     });
     after(async () => {
       await agent?.close();
@@ -59,6 +61,13 @@ for (const [revision, connect] of revisions) {
         (r) => r.outcome === 'ok',
       );
       assert.equal(record.decision, 'allow');
+      assert.equal(record.human, 'alice@example.com');
+      assert.equal(record.agent, 'e2e-agent');
+      assert.match(record.session ?? '', /^ses_/);
+      assert.match(record.consentId ?? '', /^cns_/);
+      assert.equal(record.tier, 'read');
+      assert.deepEqual(record.policyIds, ['inside-consent-runs']);
+      assert.match(record.policySetHash ?? '', /^sha256:/);
       assert.equal(record.upstream, 'incidents');
       assert.equal(record.upstreamTool, 'get_incident');
       assert.deepEqual(record.arguments, { id: 'INC-1041' });
@@ -164,7 +173,12 @@ describe('HTTP edge of /mcp', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(stack.gateway.mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+        ...headers,
+      },
       body,
     });
 

@@ -13,8 +13,9 @@ let legacy: TestAgent;
 
 before(async () => {
   stack = await startGatewayStack();
-  modern = await connectModernAgent(stack.gateway.mcpUrl);
-  legacy = await connectLegacyAgent(stack.gateway.mcpUrl);
+  const { token } = await stack.grant();
+  modern = await connectModernAgent(stack.gateway.mcpUrl, token);
+  legacy = await connectLegacyAgent(stack.gateway.mcpUrl, token);
 });
 after(async () => {
   await modern?.close();
@@ -34,17 +35,31 @@ async function replicasOf(agent: TestAgent, service: string): Promise<number> {
   return parsed.running.find((row) => row.service === service && row.environment === 'staging')?.replicas ?? Number.NaN;
 }
 
+/** Retries until `ok` (a thrown attempt counts as not yet); the last attempt's outcome is returned or thrown. */
 async function eventually<T>(attempt: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await attempt();
-    if (ok(value) || Date.now() > deadline) return value;
+    try {
+      const value = await attempt();
+      if (ok(value) || Date.now() > deadline) return value;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 describe('audit store killed mid-run', () => {
   it('refuses calls with a clear error, forwards nothing, and recovers after restart', async () => {
+    // The v2 SDK client also rejects a promise nobody awaits when a POST gets the gateway's 503
+    // (seen with @modelcontextprotocol/client 2.4.0). Collect those; anything else still fails the test.
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => {
+      if (!/cannot confirm this session is still allowed/.test(String((reason as Error)?.message))) throw reason;
+      stray.push(reason);
+    };
+    process.on('unhandledRejection', onStray);
+    after(() => process.off('unhandledRejection', onStray));
     const before = await replicasOf(modern, 'checkout-api');
     assert.ok(Number.isFinite(before), 'deployments reports replicas');
 
@@ -128,7 +143,10 @@ describe('tool-list changes upstream', () => {
     );
     assert.ok(notified.modern > 0, 'modern agent notified');
     assert.ok(notified.legacy > 0, 'legacy agent notified');
-    assert.ok((await modern.listToolNames()).includes('deployments.canary_release'));
-    assert.ok((await legacy.listToolNames()).includes('deployments.canary_release'));
+    // A tool added after consent is invisible to existing sessions until the human consents to it.
+    assert.ok(!(await modern.listToolNames()).includes('deployments.canary_release'));
+    assert.ok(!(await legacy.listToolNames()).includes('deployments.canary_release'));
+    const fresh = await stack.grant({ tools: ['deployments.*'] });
+    assert.ok(fresh.tools.some((tool) => tool.name === 'deployments.canary_release'));
   });
 });

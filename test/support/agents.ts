@@ -28,15 +28,19 @@ export interface TestAgent {
     options?: { onProgress?: (p: ProgressEvent) => void; signal?: AbortSignal },
   ): Promise<CallResult>;
   onToolsChanged(listener: () => void): Promise<void>;
+  /** The legacy MCP transport session id, if any. */
+  sessionId?: () => string | undefined;
   close(): Promise<void>;
 }
 
-export async function connectModernAgent(url: string): Promise<TestAgent> {
+export async function connectModernAgent(url: string, token?: string): Promise<TestAgent> {
   const client = new ModernClient(
     { name: 'e2e-modern-agent', version: '1.0.0' },
     { versionNegotiation: { mode: { pin: '2026-07-28' } } },
   );
-  await client.connect(new ModernTransport(new URL(url)));
+  await client.connect(
+    new ModernTransport(new URL(url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}),
+  );
   let subscription: { close(): Promise<void> } | undefined;
   return {
     revision: '2026-07-28',
@@ -63,9 +67,12 @@ export async function connectModernAgent(url: string): Promise<TestAgent> {
   };
 }
 
-export async function connectLegacyAgent(url: string): Promise<TestAgent> {
+export async function connectLegacyAgent(url: string, token?: string): Promise<TestAgent> {
   const client = new LegacyClient({ name: 'e2e-legacy-agent', version: '1.0.0' });
-  const transport = new LegacyTransport(new URL(url));
+  const transport = new LegacyTransport(
+    new URL(url),
+    token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
+  );
   await client.connect(transport);
   const { ToolListChangedNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
   return {
@@ -81,6 +88,7 @@ export async function connectLegacyAgent(url: string): Promise<TestAgent> {
     onToolsChanged: async (listener) => {
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => listener());
     },
+    sessionId: () => transport.sessionId,
     close: async () => {
       await transport.terminateSession().catch(() => undefined);
       await client.close();

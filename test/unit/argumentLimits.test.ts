@@ -7,8 +7,8 @@ const limits = { maxArgumentBytes: 1024, maxArgumentDepth: 4 };
 
 describe('checkArguments', () => {
   it('accepts an object within the limits and treats missing arguments as {}', () => {
-    assert.deepEqual(checkArguments({ a: { b: { c: 1 } } }, limits), { a: { b: { c: 1 } } });
-    assert.deepEqual(checkArguments(undefined, limits), {});
+    assert.deepEqual(checkArguments({ a: { b: { c: 1 } } }, limits), { args: { a: { b: { c: 1 } } }, sizeBytes: 19 });
+    assert.deepEqual(checkArguments(undefined, limits).args, {});
   });
 
   it('rejects non-objects', () => {
