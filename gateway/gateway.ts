@@ -41,8 +41,11 @@ export interface GatewayOptions {
 }
 
 export interface RunningGateway {
+  /** The public resource URL (token audience); equal to listenUrl unless gateway.publicUrl is set. */
   url: string;
   mcpUrl: string;
+  /** Where this replica actually listens. */
+  listenUrl: string;
   pool: UpstreamPool;
   audit: MongoAuditStore;
   consentStore: ConsentStore;
@@ -199,6 +202,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url,
     mcpUrl: `${url}/mcp`,
+    listenUrl: `http://${config.gateway.host}:${actualPort}`,
     pool,
     audit,
     consentStore,

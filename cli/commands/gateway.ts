@@ -25,7 +25,9 @@ export function registerGatewayCommand(program: Command): void {
         logger,
         ...(flags.port !== undefined ? { port: flags.port } : {}),
       });
-      process.stdout.write(`${JSON.stringify({ event: 'gateway-ready', mcpUrl: gateway.mcpUrl })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ event: 'gateway-ready', mcpUrl: gateway.mcpUrl, listenUrl: gateway.listenUrl })}\n`,
+      );
       onShutdown(logger, async () => {
         await gateway.close();
         await mongo.close();

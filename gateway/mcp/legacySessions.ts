@@ -54,6 +54,7 @@ export class LegacySessionRegistry {
           { event: 'session-principal-mismatch' },
           'MCP session id presented by another principal',
         );
+        this.options.onPrincipalMismatch?.(authInfo);
         return jsonRpcError(404, -32001, 'Session not found: initialize a new session.');
       }
       session.lastSeen = Date.now();

@@ -23,7 +23,7 @@ const TOOL = `${NAMESPACE}::Tool`;
 
 export type PolicyAction = 'call' | 'callWithoutApproval' | 'approve';
 
-/** A request minus its action: the two call actions share one. */
+/** A Cedar request minus its action. */
 export interface RequestParts {
   principal: EntityUidJson;
   resource: EntityUidJson;

@@ -1,8 +1,8 @@
-// A bounded LRU of call decisions for one prepared policy set. A Cedar decision is a pure
-// function of (policy set, request), and the slim request is the key, so a hit is exactly what
-// Cedar would answer again; the cache belongs to its set and is dropped with it on reload.
-// Agents repeat themselves (the same human, tool and consent, call after call), so most
-// decisions are hits: a JSON key and a Map lookup instead of two wasm round trips.
+// A bounded LRU of Cedar verdicts for one prepared policy set. A Cedar decision is a pure
+// function of (policy set, request), and the action plus slim request is the key, so a hit is
+// exactly what Cedar would answer again; the cache belongs to its set and is dropped with it on
+// reload. Slim requests hold only what the policies observe, and agents repeat themselves, so
+// most verdicts are hits: a JSON key and a Map lookup instead of a wasm round trip.
 export class DecisionCache<V> {
   private readonly entries = new Map<string, V>();
 

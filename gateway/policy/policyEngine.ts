@@ -9,9 +9,9 @@ import type { Logger } from 'pino';
 import { ACTION_TYPE, approvalRequest, slimCallRequests } from './cedarRequests.ts';
 import type { PolicyAction, RequestParts } from './cedarRequests.ts';
 import { PolicyLoadError } from './policyLoadError.ts';
-import { POLICY_EXTENSION, SCHEMA_FILE, readPolicySource } from './policySource.ts';
+import { readPolicySource } from './policySource.ts';
 import { freePreparedPolicySet, preparePolicySet } from './preparedPolicySet.ts';
-import type { CallVerdict, PreparedPolicySet } from './preparedPolicySet.ts';
+import type { ExplainedVerdict, PreparedPolicySet } from './preparedPolicySet.ts';
 import type { ApprovalDecision, ApprovalPolicyInput, CallPolicyInput, PolicyDecision } from './types.ts';
 import { WallClock } from './wallClock.ts';
 
@@ -43,13 +43,14 @@ const VERBS: Record<PolicyDecision['decision'], string> = {
   deny: 'is denied',
 };
 
-function present(tool: string, verdict: CallVerdict, set: PreparedPolicySet): PolicyDecision {
-  return {
-    decision: verdict.decision,
-    reason: `${tool} ${VERBS[verdict.decision]}: ${verdict.why}`,
-    policyIds: [...verdict.policyIds],
-    policySetHash: set.hash,
-  };
+function present(
+  tool: string,
+  decision: PolicyDecision['decision'],
+  why: string,
+  policyIds: readonly string[],
+  set: PreparedPolicySet,
+): PolicyDecision {
+  return { decision, reason: `${tool} ${VERBS[decision]}: ${why}`, policyIds: [...policyIds], policySetHash: set.hash };
 }
 
 export class PolicyEngine {
@@ -105,7 +106,7 @@ export class PolicyEngine {
   decideCall(input: CallPolicyInput): PolicyDecision {
     const set = this.current;
     const tool = input.tool.name;
-    if (this.closed) return present(tool, { decision: 'deny', why: 'the policy engine is closed', policyIds: [] }, set);
+    if (this.closed) return present(tool, 'deny', 'the policy engine is closed', [], set);
     let parts: CallRequests;
     try {
       parts = slimCallRequests(input, this.clock.facts(input.now), set.callFootprints);
@@ -114,14 +115,16 @@ export class PolicyEngine {
         parts.callWithoutApproval.entities.push(...set.actionEntities);
       }
     } catch (error) {
-      return present(tool, { decision: 'deny', why: (error as Error).message, policyIds: [] }, set);
+      return present(tool, 'deny', (error as Error).message, [], set);
     }
-    const key = set.verdicts === undefined ? '' : JSON.stringify(parts);
-    const cached = set.verdicts?.get(key);
-    if (cached !== undefined) return present(tool, cached, set);
-    const verdict = this.evaluateCall(set, parts);
-    if (verdict.cacheable) set.verdicts?.set(key, verdict);
-    return present(tool, verdict, set);
+    const call = this.callVerdict(set, 'call', parts.call);
+    if (!call.ok) return present(tool, 'deny', call.message, [], set);
+    if (!call.allowed) return present(tool, 'deny', call.why ?? 'no policy permits this call', call.policyIds, set);
+    const direct = this.callVerdict(set, 'callWithoutApproval', parts.callWithoutApproval);
+    if (!direct.ok) return present(tool, 'deny', direct.message, [], set);
+    if (direct.allowed) return present(tool, 'allow', direct.why ?? 'permitted', direct.policyIds, set);
+    const why = direct.why ?? 'no policy permits calling this tool without approval';
+    return present(tool, 'needs-approval', why, direct.policyIds, set);
   }
 
   /** May `approver` approve a pending call of `tool` made for `requester`? */
@@ -150,8 +153,10 @@ export class PolicyEngine {
   /** Reloads on every change in the folder (debounced); returns a function that stops watching. */
   watch(): () => void {
     let timer: NodeJS.Timeout | undefined;
-    const watcher = watchFs(this.dir, { persistent: false }, (_event, filename) => {
-      if (filename !== null && !filename.endsWith(POLICY_EXTENSION) && filename !== SCHEMA_FILE) return;
+    // Any change triggers a reload, not only *.cedar names: editors save through temp files and
+    // Kubernetes swaps a `..data` symlink. A reload that finds the same hash changes nothing.
+    // Not persistent: watching alone does not keep the process alive.
+    const watcher = watchFs(this.dir, { persistent: false }, () => {
       clearTimeout(timer);
       timer = setTimeout(() => void this.reload(), WATCH_DEBOUNCE_MS);
     });
@@ -175,26 +180,24 @@ export class PolicyEngine {
     freePreparedPolicySet(this.current);
   }
 
-  private evaluateCall(set: PreparedPolicySet, parts: CallRequests): CallVerdict & { cacheable: boolean } {
+  /**
+   * A call action's verdict, from the set's cache when this exact slim request was decided before
+   * (a Cedar decision is a pure function of policy set and request), else from Cedar.
+   */
+  private callVerdict(
+    set: PreparedPolicySet,
+    action: PolicyAction,
+    parts: RequestParts,
+  ): (ExplainedVerdict & { ok: true }) | { ok: false; message: string } {
+    const key = set.verdicts === undefined ? '' : `${action} ${JSON.stringify(parts)}`;
+    const cached = set.verdicts?.get(key);
+    if (cached !== undefined) return { ok: true, ...cached };
     // Slim requests are not typed against the schema: see cedarRequests.ts.
-    const call = this.authorize(set, 'call', parts.call, false);
-    if (!call.ok) return { decision: 'deny', why: call.message, policyIds: [], cacheable: false };
-    if (!call.allowed) {
-      const why = this.explain(set, call) ?? 'no policy permits this call';
-      return { decision: 'deny', why, policyIds: call.policyIds, cacheable: true };
-    }
-    const direct = this.authorize(set, 'callWithoutApproval', parts.callWithoutApproval, false);
-    if (!direct.ok) return { decision: 'deny', why: direct.message, policyIds: [], cacheable: false };
-    if (direct.allowed) {
-      return {
-        decision: 'allow',
-        why: this.explain(set, direct) ?? 'permitted',
-        policyIds: direct.policyIds,
-        cacheable: true,
-      };
-    }
-    const why = this.explain(set, direct) ?? 'no policy permits calling this tool without approval';
-    return { decision: 'needs-approval', why, policyIds: direct.policyIds, cacheable: true };
+    const verdict = this.authorize(set, action, parts, false);
+    if (!verdict.ok) return verdict;
+    const explained = { allowed: verdict.allowed, policyIds: verdict.policyIds, why: this.explain(set, verdict) };
+    set.verdicts?.set(key, explained);
+    return { ok: true, ...explained };
   }
 
   private async reloadNow(): Promise<ReloadResult> {

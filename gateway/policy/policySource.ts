@@ -59,7 +59,13 @@ export async function readPolicySource(dir: string): Promise<PolicySource> {
   const firstFileOfId = new Map<string, string>();
   for (const name of names) {
     const file = join(dir, name);
-    const text = await readFile(file, 'utf8');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push({ file, message: `cannot read the policy file: ${(error as Error).message}` });
+      continue;
+    }
     fileTexts.set(file, text);
     splitPolicies(text).forEach((chunk, index) => {
       const parsed = policyToJson(chunk.text);

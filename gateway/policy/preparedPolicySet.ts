@@ -21,7 +21,6 @@ import type { PolicyProblem } from './policyLoadError.ts';
 import { cedarMessage, cedarProblem } from './policySource.ts';
 import type { PolicySource, SourcePolicy } from './policySource.ts';
 import { sampleApprovalInput, sampleCallInput } from './sampleInputs.ts';
-import type { PolicyDecision } from './types.ts';
 import { WallClock } from './wallClock.ts';
 
 let generation = 0;
@@ -40,16 +39,17 @@ export interface PreparedPolicySet {
   readonly callFootprints: { readonly call: CallFootprint; readonly callWithoutApproval: CallFootprint };
   /** Action entities with parents (action groups in the schema); schema-less requests need them. */
   readonly actionEntities: readonly EntityJson[];
-  /** Call verdicts under this set, keyed by the slim request; undefined when caching is off. */
-  readonly verdicts: DecisionCache<CallVerdict> | undefined;
+  /** Call-action verdicts under this set, keyed by action and slim request; undefined when off. */
+  readonly verdicts: DecisionCache<ExplainedVerdict> | undefined;
 }
 
-/** A call decision without the tool's name (which slim requests may leave out). */
-export interface CallVerdict {
-  decision: PolicyDecision['decision'];
-  /** Why, e.g. "destructive tools always need a human's approval (policy destructive-needs-approval)". */
-  why: string;
+/** Cedar's answer to one call action, with the sentence that explains it. */
+export interface ExplainedVerdict {
+  allowed: boolean;
+  /** The determining policies. */
   policyIds: string[];
+  /** e.g. "destructive tools always need a human's approval (policy destructive-needs-approval)"; undefined when no policy determined it. */
+  why: string | undefined;
 }
 
 /** Validates `source` strictly against its schema and preparses it; throws PolicyLoadError. */

@@ -21,6 +21,8 @@ export interface GatewayStack {
   gateway: RunningGateway;
   idp: DevIdentityProvider;
   dir: string;
+  /** This gateway's configuration file, for starting more replicas as separate processes. */
+  configPath: string;
   /** Grants consent through POST /consents and returns the agent-session token. */
   grant(request?: Partial<ConsentGrantRequest>): Promise<GrantedConsent>;
   store: TestFerretDb;
@@ -101,6 +103,8 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
     },
   });
   const config = parseConfigText(configText, 'e2e config');
+  const configPath = path.join(dir, primary ? 'countersign.replica.yaml' : 'countersign.yaml');
+  await writeFile(configPath, configText);
   const mongo = await connectMongo(store.uri, config.audit.database);
   const logs: string[] = [];
   const sink = new Writable({
@@ -136,6 +140,7 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
     gateway,
     idp,
     dir,
+    configPath,
     grant,
     store,
     mongo,
