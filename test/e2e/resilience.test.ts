@@ -10,10 +10,11 @@ import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts
 let stack: GatewayStack;
 let modern: TestAgent;
 let legacy: TestAgent;
+let token: string;
 
 before(async () => {
   stack = await startGatewayStack();
-  const { token } = await stack.grant();
+  ({ token } = await stack.grant());
   modern = await connectModernAgent(stack.gateway.mcpUrl, token);
   legacy = await connectLegacyAgent(stack.gateway.mcpUrl, token);
 });
@@ -49,17 +50,40 @@ async function eventually<T>(attempt: () => Promise<T>, ok: (value: T) => boolea
   }
 }
 
+/** A tools/call sent as raw HTTP, so a refused request is read as the agent's client would receive it. */
+async function rawCall(
+  token: string,
+  name: string,
+  args: Record<string, unknown>,
+  legacySessionId?: string,
+): Promise<{ status: number; text: string }> {
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  };
+  const response = await fetch(stack.gateway.mcpUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      ...(legacySessionId
+        ? { 'mcp-session-id': legacySessionId, 'mcp-protocol-version': '2025-11-25' }
+        : { 'mcp-protocol-version': '2026-07-28' }),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name, arguments: args, ...(legacySessionId ? {} : { _meta: envelope }) },
+    }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
 describe('audit store killed mid-run', () => {
   it('refuses calls with a clear error, forwards nothing, and recovers after restart', async () => {
-    // The v2 SDK client also rejects a promise nobody awaits when a POST gets the gateway's 503
-    // (seen with @modelcontextprotocol/client 2.4.0). Collect those; anything else still fails the test.
-    const stray: unknown[] = [];
-    const onStray = (reason: unknown) => {
-      if (!/cannot confirm this session is still allowed/.test(String((reason as Error)?.message))) throw reason;
-      stray.push(reason);
-    };
-    process.on('unhandledRejection', onStray);
-    after(() => process.off('unhandledRejection', onStray));
     const before = await replicasOf(modern, 'checkout-api');
     assert.ok(Number.isFinite(before), 'deployments reports replicas');
 
@@ -68,18 +92,32 @@ describe('audit store killed mid-run', () => {
     assert.equal(health.status, 503);
     assert.match(await health.text(), /audit store unreachable/);
 
-    for (const agent of [modern, legacy]) {
-      const refused = await agent.call('deployments.scale_service', {
-        service: 'checkout-api',
-        environment: 'staging',
-        replicas: before + 5,
-      });
-      assert.equal(refused.isError, true);
-      assert.equal(errorCode(refused), 'AUDIT_UNAVAILABLE', textOf(refused));
-      assert.match(textOf(refused), /audit store is unavailable .* nothing is run without its audit record/i);
+    // Depending on timing, the store's absence is noticed by the audit write (a tool result with
+    // AUDIT_UNAVAILABLE) or by the session check (HTTP 503, once the revocation cache can no longer be
+    // confirmed). Both refuse, for agents of either revision.
+    for (const sessionId of [undefined, legacy.sessionId?.()]) {
+      const refused = await rawCall(
+        token,
+        'deployments.scale_service',
+        { service: 'checkout-api', environment: 'staging', replicas: before + 5 },
+        sessionId,
+      );
+      if (refused.status === 503) {
+        assert.match(refused.text, /cannot confirm this session is still allowed/);
+      } else {
+        assert.equal(refused.status, 200, refused.text);
+        assert.match(refused.text, /"isError":true/);
+        assert.match(refused.text, /AUDIT_UNAVAILABLE/);
+        assert.match(refused.text, /nothing is run without its audit record/);
+      }
     }
 
     await stack.store.restart();
+    await eventually(
+      async () => (await fetch(new URL('/healthz', stack.gateway.url))).status,
+      (status) => status === 200,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the session cache re-confirms within a second
     const recovered = await eventually(
       () => modern.call('deployments.list_deployments', {}),
       (result) => !result.isError,
@@ -93,7 +131,6 @@ describe('audit store killed mid-run', () => {
     );
     await stack.gateway.audit.flush();
     const scaleRecords = await auditRecords(stack.mongo.db).find({ tool: 'deployments.scale_service' }).toArray();
-    if (process.env.DEBUG_AUDIT) console.log(stack.logs.filter((l) => /audit|refused/i.test(l)).join(''));
     for (const record of scaleRecords) assert.equal(record.outcome, 'not-forwarded', JSON.stringify(record));
   });
 });

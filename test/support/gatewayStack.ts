@@ -84,7 +84,7 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
   const launch = incidentsLaunch({ dataFile: path.join(dir, 'incidents.json') });
   const configText = stringify({
     gateway: { port: 0, ...options.gateway },
-    audit: { database: 'countersign_e2e', writeTimeoutMs: 1500, ...options.audit },
+    audit: { database: 'countersign_e2e', writeTimeoutMs: 5000, ...options.audit },
     upstreams: [
       { name: 'incidents', transport: 'stdio', command: launch.command, args: launch.args, env: launch.env },
       { name: 'deployments', transport: 'http', url: deployments.url },
