@@ -1,34 +1,30 @@
 // The durable audit trail in MongoDB (FerretDB on the embedded default). Decision records are
 // group-committed and must be acknowledged before a call is forwarded; if the store is down or
 // slower than the bound, the call is refused. Outcomes are appended afterwards in batches.
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { AuditUnavailableError, errorMessage } from '../gateway/errors.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { DeadlineExceededError, GroupCommitter } from './groupCommit.ts';
-import type { AuditDecisionRecord, AuditOutcome } from './record.ts';
+import type { AuditDecisionRecord, AuditOutcome, AuditOutcomeRecord } from './record.ts';
 
 export const AUDIT_COLLECTION = 'audit_records';
+export const AUDIT_OUTCOMES_COLLECTION = 'audit_outcomes';
 const OUTCOME_RETRY_MS = 1000;
 const MAX_RETRY_QUEUE = 100_000;
 
 interface PendingOutcome {
   id: string;
   outcome: AuditOutcome;
-  /** For a decision whose insert was not acknowledged: the whole record, so the outcome can create it. */
-  fallback?: AuditDecisionRecord;
 }
 
-function outcomeWrite({ id, outcome, fallback }: PendingOutcome): AnyBulkWriteOperation<AuditDecisionRecord> {
-  const set = {
-    outcome: outcome.outcome,
-    durationMs: outcome.durationMs,
-    error: outcome.error,
-    completedAt: new Date(),
-  };
-  if (!fallback) return { updateOne: { filter: { _id: id }, update: { $set: set } } };
-  const { _id: _ignored, outcome: _o, durationMs: _d, error: _e, completedAt: _c, ...rest } = fallback;
-  return { updateOne: { filter: { _id: id }, update: { $set: set, $setOnInsert: rest }, upsert: true } };
+/** Duplicate key: a retried append whose first attempt did land. */
+function isDuplicateKey(error: unknown): boolean {
+  const write = error as { code?: number; writeErrors?: Array<{ code?: number }> };
+  return (
+    write.code === 11000 ||
+    ((write.writeErrors?.length ?? 0) > 0 && (write.writeErrors ?? []).every((item) => item.code === 11000))
+  );
 }
 
 export interface AuditStoreOptions {
@@ -46,6 +42,12 @@ export interface AuditWriter {
 
 export class MongoAuditStore implements AuditWriter {
   readonly collection: Collection<AuditDecisionRecord>;
+  /**
+   * Outcomes are appended as their own documents (keyed by the decision's id), never written into
+   * the decision record: the trail stays append-only, and FerretDB's SQLite backend does not push an
+   * update's _id filter down (an update scans the whole collection; 0.5 s at 20k records).
+   */
+  readonly outcomeCollection: Collection<AuditOutcomeRecord>;
   private readonly decisions: GroupCommitter<AuditDecisionRecord>;
   private readonly outcomes: GroupCommitter<PendingOutcome>;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -54,6 +56,7 @@ export class MongoAuditStore implements AuditWriter {
 
   constructor(private readonly options: AuditStoreOptions) {
     this.collection = options.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
+    this.outcomeCollection = options.db.collection<AuditOutcomeRecord>(AUDIT_OUTCOMES_COLLECTION);
     this.decisions = new GroupCommitter({
       maxBatch: options.maxBatch,
       write: async (batch, timeoutMs) => {
@@ -69,7 +72,12 @@ export class MongoAuditStore implements AuditWriter {
     this.outcomes = new GroupCommitter({
       maxBatch: options.maxBatch,
       write: async (batch) => {
-        await this.collection.bulkWrite(batch.map(outcomeWrite), { ordered: false });
+        const docs = batch.map(({ id, outcome }) => ({ _id: id, ...outcome, completedAt: new Date() }));
+        try {
+          await this.outcomeCollection.insertMany(docs, { ordered: false });
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+        }
       },
     });
   }
@@ -97,8 +105,7 @@ export class MongoAuditStore implements AuditWriter {
       );
       this.options.metrics?.auditFailures.inc({ reason: error instanceof DeadlineExceededError ? 'timeout' : 'error' });
       // The insert may still reach the store later (the driver retries on its own). Whichever lands
-      // first, the record ends up complete and saying the call never ran: the upsert below creates it
-      // if missing, and a late insert of the same _id is then rejected as a duplicate.
+      // first, the trail says the call never ran: the outcome document is keyed by the decision's id.
       this.appendOutcome({
         id: record._id,
         outcome: {
@@ -106,7 +113,6 @@ export class MongoAuditStore implements AuditWriter {
           durationMs: 0,
           error: { code: unavailable.code, message: unavailable.message },
         },
-        fallback: record,
       });
       throw unavailable;
     }

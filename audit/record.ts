@@ -41,6 +41,12 @@ export interface AuditOutcome {
   error: { code: string; message: string } | null;
 }
 
+/** An outcome as stored: its own document, `_id` = the decision record's id. */
+export interface AuditOutcomeRecord extends AuditOutcome {
+  _id: string;
+  completedAt: Date;
+}
+
 /** Time-ordered id (UUIDv7 layout) so records sort by creation and `audit tail` can page by id. */
 export function newAuditId(now = Date.now()): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -1,6 +1,7 @@
 // `countersign audit tail`: follows the audit trail. FerretDB has no change streams, so it polls
 // by time-ordered id, re-reading a short window so records committed out of order are not missed.
 import type { Command } from 'commander';
+import { withOutcomes } from '../../audit/auditReader.ts';
 import { AUDIT_COLLECTION } from '../../audit/auditStore.ts';
 import type { AuditDecisionRecord } from '../../audit/record.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -30,7 +31,10 @@ export function registerAuditCommands(program: Command): void {
       const collection = mongo.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
       const print = (record: AuditDecisionRecord) =>
         process.stdout.write(`${flags.json ? JSON.stringify(record) : formatRecord(record)}\n`);
-      const latest = await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray();
+      const latest = await withOutcomes(
+        mongo.db,
+        await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray(),
+      );
       const seen = new Set<string>();
       for (const record of latest.reverse()) {
         seen.add(record._id);
@@ -44,10 +48,13 @@ export function registerAuditCommands(program: Command): void {
       for (;;) {
         await new Promise((resolve) => setTimeout(resolve, flags.interval));
         const windowStart = new Date(since.getTime() - 5000);
-        const fresh = await collection
-          .find({ time: { $gte: windowStart } })
-          .sort({ _id: 1 })
-          .toArray();
+        const fresh = await withOutcomes(
+          mongo.db,
+          await collection
+            .find({ time: { $gte: windowStart } })
+            .sort({ _id: 1 })
+            .toArray(),
+        );
         for (const record of fresh) {
           if (seen.has(record._id)) continue;
           seen.add(record._id);

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectLegacyAgent, connectModernAgent, type TestAgent } from '../support/agents.ts';
-import { auditRecords, textOf } from '../support/audit.ts';
+import { findAuditRecords } from '../../audit/auditReader.ts';
+import { textOf } from '../support/audit.ts';
 import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
 
 let stack: GatewayStack;
@@ -130,7 +131,7 @@ describe('audit store killed mid-run', () => {
       (n) => n === 0,
     );
     await stack.gateway.audit.flush();
-    const scaleRecords = await auditRecords(stack.mongo.db).find({ tool: 'deployments.scale_service' }).toArray();
+    const scaleRecords = await findAuditRecords(stack.mongo.db, { tool: 'deployments.scale_service' });
     for (const record of scaleRecords) assert.equal(record.outcome, 'not-forwarded', JSON.stringify(record));
   });
 });

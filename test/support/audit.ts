@@ -1,5 +1,6 @@
 // Reads audit records straight from MongoDB, as an incident responder would.
 import type { Db } from 'mongodb';
+import { withOutcomes } from '../../audit/auditReader.ts';
 import { AUDIT_COLLECTION } from '../../audit/auditStore.ts';
 import type { AuditDecisionRecord } from '../../audit/record.ts';
 
@@ -16,7 +17,7 @@ export async function waitForAudit(
 ): Promise<AuditDecisionRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const records = await auditRecords(db).find(filter).sort({ _id: -1 }).limit(5).toArray();
+    const records = await withOutcomes(db, await auditRecords(db).find(filter).sort({ _id: -1 }).limit(5).toArray());
     const match = records.find(done);
     if (match) return match;
     if (Date.now() > deadline)
