@@ -67,3 +67,14 @@ describe('config', () => {
     assert.equal(loaded.env.TEMPORAL_ADDRESS, '127.0.0.1:7233');
   });
 });
+
+describe('shipped configuration files', () => {
+  it('the sample countersign.yaml and the compose configuration are valid', async () => {
+    const { readFile } = await import('node:fs/promises');
+    for (const file of ['countersign.yaml', 'deploy/countersign.compose.yaml']) {
+      const text = await readFile(new URL(`../../${file}`, import.meta.url), 'utf8');
+      const config = parseConfigText(text, file);
+      assert.ok(config.upstreams.length > 0, file);
+    }
+  });
+});
