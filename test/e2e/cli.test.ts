@@ -160,6 +160,20 @@ describe('countersign dev', () => {
     assert.match(issued.stdout, /agent-session token:\n(ey[\w-]+\.[\w-]+\.[\w-]+)\n/);
     assert.match(issued.stdout, /"Authorization": "Bearer ey/);
 
+    const tail = spawnSync(
+      process.execPath,
+      [CLI, 'audit', 'tail', '--no-follow', '-n', '20', '--config', configPath],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/` },
+      },
+    );
+    assert.equal(tail.status, 0, tail.stderr);
+    assert.match(tail.stdout, /allow\s+ok\s+incidents\.search_incidents alice@example\.com via countersign-demo-agent/);
+    assert.match(tail.stdout, /needs-approval\s+not-forwarded\s+incidents\.delete_incident/);
+
     const children = descendants(dev.pid!);
     assert.ok(
       children.length >= 3,

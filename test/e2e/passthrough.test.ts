@@ -169,6 +169,28 @@ for (const [revision, connect] of revisions) {
   });
 }
 
+describe('legacy MCP sessions', () => {
+  it('ends a session on DELETE, after which its id is refused', async () => {
+    const agent = await connectLegacyAgent(stack.gateway.mcpUrl, token);
+    const sessionId = agent.sessionId?.();
+    assert.ok(sessionId);
+    await agent.close(); // terminateSession: DELETE /mcp with the session id
+    const response = await fetch(stack.gateway.mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    assert.equal(response.status, 404);
+    assert.equal(stack.gateway.endpoint.legacySessionCount, 0);
+  });
+});
+
 describe('HTTP edge of /mcp', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(stack.gateway.mcpUrl, {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectLegacyAgent, connectModernAgent, type TestAgent } from '../support/agents.ts';
 import { findAuditRecords } from '../../audit/auditReader.ts';
-import { textOf } from '../support/audit.ts';
+import { textOf, waitForAudit } from '../support/audit.ts';
 import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
 
 let stack: GatewayStack;
@@ -186,5 +186,28 @@ describe('tool-list changes upstream', () => {
     assert.ok(!(await legacy.listToolNames()).includes('deployments.canary_release'));
     const fresh = await stack.grant({ tools: ['deployments.*'] });
     assert.ok(fresh.tools.some((tool) => tool.name === 'deployments.canary_release'));
+  });
+});
+
+describe('a slow upstream', () => {
+  it('is cut off at the call timeout with a clear error, and the call is recorded as timed out', async () => {
+    const slow = await startGatewayStack({ gateway: { callTimeoutMs: 300, maxTotalCallTimeoutMs: 600 } });
+    try {
+      const { token: slowToken } = await slow.grant();
+      const agent = await connectModernAgent(slow.gateway.mcpUrl, slowToken);
+      const result = await agent.call('incidents.export_timeline', { steps: 30, delayMs: 100 });
+      assert.equal(result.isError, true);
+      assert.equal(errorCode(result), 'UPSTREAM_TIMEOUT', textOf(result));
+      assert.match(textOf(result), /did not answer 'export_timeline' within 300 ms/);
+      const record = await waitForAudit(
+        slow.mongo.db,
+        { tool: 'incidents.export_timeline' },
+        (r) => r.outcome !== null,
+      );
+      assert.equal(record.outcome, 'timeout');
+      await agent.close();
+    } finally {
+      await slow.close();
+    }
   });
 });
