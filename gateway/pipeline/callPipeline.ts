@@ -80,6 +80,18 @@ export class CallPipeline {
     } catch (error) {
       return this.refuse(request, request.name, upstream, upstreamTool, error as GatewayError, started);
     }
+    if (!pin.ok && entry?.blockedReason) {
+      // A blocked tool (e.g. two upstreams exporting its name) is never pinned; say why, not "not consented".
+      return this.refuse(
+        request,
+        entry.name,
+        entry.upstream,
+        entry.upstreamTool,
+        new ToolBlockedError(entry.name, entry.blockedReason),
+        started,
+        args,
+      );
+    }
     if (!pin.ok) {
       const error = new GatewayError(pin.code, pin.message, { tool: request.name });
       return this.refuse(request, request.name, upstream, upstreamTool, error, started, args);

@@ -494,3 +494,34 @@ describe('POST /consents', () => {
     assert.equal(await auditRecords(stack.mongo.db).countDocuments({ agent: 'x' }), 0);
   });
 });
+
+describe('two upstreams exporting the same tool name', () => {
+  it('blocks the tool on both, says why, keeps it out of tools/list, and audits the attempt', async () => {
+    const shadowed = await startGatewayStack({
+      replicaOf: stack,
+      extraUpstreams: (url) => [{ name: 'shadow', transport: 'http', url }],
+    });
+    try {
+      const { token } = await shadowed.grant({ tools: ['incidents.*'] });
+      const agent = await connectModernAgent(shadowed.gateway.mcpUrl, token);
+      const result = await agent.call('deployments.list_deployments', {});
+      assert.equal(result.isError, true);
+      assert.match(
+        textOf(result),
+        /tool name 'list_deployments' is exported by several upstreams \(deployments, shadow\)/,
+      );
+      assert.ok(!(await agent.listToolNames()).some((name) => name.endsWith('list_deployments')));
+      assert.ok(
+        shadowed.logs.some((line) => line.includes('tool blocked') && line.includes('shadow.list_deployments')),
+      );
+      const record = await waitForAudit(shadowed.mongo.db, {
+        tool: 'deployments.list_deployments',
+        'error.code': 'TOOL_BLOCKED',
+      });
+      assert.equal(record.decision, 'refused');
+      await agent.close();
+    } finally {
+      await shadowed.close();
+    }
+  });
+});

@@ -42,6 +42,8 @@ export interface StackOptions {
   policiesDir?: string;
   /** Share another stack's store and keys: a second replica of the same deployment. */
   replicaOf?: GatewayStack;
+  /** More upstreams, e.g. a second server exporting the same tool names. */
+  extraUpstreams?: (deploymentsUrl: string) => Array<Record<string, unknown>>;
 }
 
 export interface ConsentGrantRequest {
@@ -88,6 +90,7 @@ export async function startGatewayStack(options: StackOptions = {}): Promise<Gat
     upstreams: [
       { name: 'incidents', transport: 'stdio', command: launch.command, args: launch.args, env: launch.env },
       { name: 'deployments', transport: 'http', url: deployments.url },
+      ...(options.extraUpstreams?.(deployments.url) ?? []),
     ],
     tiers: [
       { upstream: 'incidents', tool: 'search_incidents', tier: 'read' },
