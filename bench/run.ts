@@ -1,0 +1,512 @@
+// `npm run bench`: the gateway against a direct connection to the same upstream, in one run.
+//
+// Processes: FerretDB (audit store), the deployments example upstream (2026-07-28 MCP over HTTP) and
+// the gateway (bench/gatewayProcess.ts) each run in their own process; this process is the load
+// generator. Every figure is printed side by side and written to .bench/latest.json.
+//
+//   npm run bench                     the figures (≈ 4–6 minutes on 2 cores)
+//   npm run bench -- --profile        also a CPU profile of the gateway during a sustained run
+//   npm run bench -- --attribute      also gateway variants and profiles that say what costs what
+//   npm run bench -- --attribute-only only the attribution (writes .bench/attribution.json)
+//   npm run bench -- --long-only      only part 6, the heap over many calls (writes .bench/long.json)
+//   npm run bench -- --quick          small counts, to check the harness (figures not comparable)
+//
+// Environment (defaults): BENCH_N (2000) calls per latency run after BENCH_WARMUP (200);
+// BENCH_CONCURRENCY_HIGH (32); BENCH_SUSTAIN_S (10) at BENCH_SUSTAIN_CONCURRENCY (64);
+// BENCH_SESSIONS (1000); BENCH_LONG_CALLS (200000) at BENCH_LONG_CONCURRENCY (16) on one
+// BENCH_LONG_CLIENT session (legacy | modern), heap sampled every BENCH_LONG_SAMPLE_EVERY (10000)
+// calls, stopped after BENCH_LONG_MAX_S (150) or 500 errors.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { AUDIT_COLLECTION } from '../audit/auditStore.ts';
+import { runAttribution, type AttributionResult } from './lib/attribution.ts';
+import {
+  REPO_ROOT,
+  acquireBenchLock,
+  cleanupAll,
+  installExitHooks,
+  startFerret,
+  startGatewayChild,
+  startUpstream,
+  tempDir,
+  type GatewayChild,
+} from './lib/children.ts';
+import { gatewayConfigText, grantConsent, prepareIdentity } from './lib/identity.ts';
+import {
+  closeSessions,
+  connectLegacy,
+  connectModern,
+  openIdleSessions,
+  runFixed,
+  summarize,
+  type Caller,
+  type LatencySummary,
+  withTimeout,
+} from './lib/load.ts';
+import { machineInfo } from './lib/machine.ts';
+import {
+  heapMb,
+  heapOverCalls,
+  profiledRun,
+  sustained,
+  waitForQuietMachine,
+  waitForQuietStore,
+  type LongRun,
+  type ProcessIds,
+  type SustainedRun,
+} from './lib/measure.ts';
+import { histogramDelta, histogramQuantile, parseHistogram, scrape, type Histogram } from './lib/promHistogram.ts';
+import { formatSummary, type ProfileSummary } from './profileSummary.ts';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const num = (name: string, fallback: number, quickValue: number): number => {
+  const raw = process.env[name];
+  if (raw !== undefined && raw !== '') {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+    return value;
+  }
+  return quick ? quickValue : fallback;
+};
+
+const SETTINGS = {
+  tool: 'list_deployments',
+  arguments: {} as Record<string, unknown>,
+  n: num('BENCH_N', 2000, 300),
+  warmup: num('BENCH_WARMUP', 200, 100),
+  concurrencyHigh: num('BENCH_CONCURRENCY_HIGH', 32, 32),
+  sustainSeconds: num('BENCH_SUSTAIN_S', 10, 3),
+  sustainConcurrency: num('BENCH_SUSTAIN_CONCURRENCY', 64, 64),
+  sessions: num('BENCH_SESSIONS', 1000, 200),
+  longCalls: num('BENCH_LONG_CALLS', 200_000, 20_000),
+  longConcurrency: num('BENCH_LONG_CONCURRENCY', 16, 16),
+  longClient: (process.env.BENCH_LONG_CLIENT ?? 'legacy') as 'legacy' | 'modern',
+  longMaxSeconds: num('BENCH_LONG_MAX_S', 150, 60),
+  longSampleEvery: num('BENCH_LONG_SAMPLE_EVERY', 10_000, 5_000),
+  drainMaxSeconds: num('BENCH_DRAIN_MAX_S', 90, 30),
+  profile: args.has('--profile'),
+  attribute: args.has('--attribute'),
+  attributeOnly: args.has('--attribute-only'),
+  longOnly: args.has('--long-only'),
+  quick,
+};
+
+const TARGETS = {
+  addedP50Ms: 1,
+  addedP99Ms: 5,
+  callsPerSecond: 2000,
+  cpuUsPerCall: 400,
+  heapMbPer1000Sessions: 30,
+  /** "Flat": heap after GC at the end of the long run within this much of its start. */
+  flatHeapMb: 2,
+};
+
+const OUT_DIR = path.join(REPO_ROOT, '.bench');
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+interface LatencyPair {
+  concurrency: number;
+  direct: LatencySummary & { errors: number };
+  gateway: LatencySummary & { errors: number };
+  addedP50Ms: number;
+  addedP99Ms: number;
+}
+
+async function latencyPair(direct: Caller, gateway: Caller, concurrency: number): Promise<LatencyPair> {
+  const measure = async (caller: Caller): Promise<LatencySummary & { errors: number }> => {
+    await runFixed(caller, SETTINGS.warmup, concurrency);
+    const result = await runFixed(caller, SETTINGS.n, concurrency);
+    if (result.errors > 0) log(`  ${caller.label}: ${result.errors} errors, first: ${result.firstError}`);
+    return { ...summarize(result.latencies), errors: result.errors };
+  };
+  log(`latency at concurrency ${concurrency}: ${SETTINGS.warmup} warm-up + ${SETTINGS.n} calls each way`);
+  const directSummary = await measure(direct);
+  const gatewaySummary = await measure(gateway);
+  return {
+    concurrency,
+    direct: directSummary,
+    gateway: gatewaySummary,
+    addedP50Ms: gatewaySummary.p50 - directSummary.p50,
+    addedP99Ms: gatewaySummary.p99 - directSummary.p99,
+  };
+}
+
+interface AuditBatches {
+  batches: number;
+  decisions: number;
+  meanBatchSize: number;
+  p50BatchSize: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function auditBatches(latency: Histogram, size: Histogram): AuditBatches {
+  return {
+    batches: latency.count,
+    decisions: size.sum,
+    meanBatchSize: size.count ? size.sum / size.count : Number.NaN,
+    p50BatchSize: histogramQuantile(size, 0.5),
+    meanMs: latency.count ? (latency.sum / latency.count) * 1000 : Number.NaN,
+    p50Ms: histogramQuantile(latency, 0.5) * 1000,
+    p99Ms: histogramQuantile(latency, 0.99) * 1000,
+  };
+}
+
+async function auditHistograms(gateway: GatewayChild): Promise<{ latency: Histogram; size: Histogram }> {
+  const text = await scrape(gateway.baseUrl);
+  return {
+    latency: parseHistogram(text, 'countersign_audit_batch_duration_seconds'),
+    size: parseHistogram(text, 'countersign_audit_batch_size'),
+  };
+}
+
+async function longRun(gateway: GatewayChild, token: string): Promise<LongRun> {
+  const tool = `deployments.${SETTINGS.tool}`;
+  const connect = SETTINGS.longClient === 'legacy' ? connectLegacy : connectModern;
+  const caller = await connect(
+    `gateway (${SETTINGS.longClient} session)`,
+    gateway.mcpUrl,
+    tool,
+    SETTINGS.arguments,
+    token,
+  );
+  try {
+    log(
+      `long run: ${SETTINGS.longCalls} calls on one ${SETTINGS.longClient} client, concurrency ${SETTINGS.longConcurrency}, at most ${SETTINGS.longMaxSeconds} s`,
+    );
+    return await heapOverCalls(gateway, caller, {
+      client: SETTINGS.longClient,
+      calls: SETTINGS.longCalls,
+      concurrency: SETTINGS.longConcurrency,
+      sampleEvery: SETTINGS.longSampleEvery,
+      maxSeconds: SETTINGS.longMaxSeconds,
+      log,
+    });
+  } finally {
+    await caller.close();
+  }
+}
+
+interface TargetLine {
+  target: string;
+  value: string;
+  pass: boolean;
+}
+
+const f = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+async function main(): Promise<void> {
+  installExitHooks();
+  const startedAt = new Date();
+  const machine = machineInfo();
+  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, node ${machine.node}`);
+  await mkdir(OUT_DIR, { recursive: true });
+  await acquireBenchLock(OUT_DIR, log);
+
+  log('starting FerretDB, the deployments upstream and the gateway (each in its own process)');
+  const ferret = await startFerret();
+  const upstream = await startUpstream();
+  const identity = await prepareIdentity(await tempDir('countersign-bench-identity-'));
+  const gateway = await startGatewayChild({
+    variant: 'full',
+    configText: gatewayConfigText({ identity, upstreamUrl: upstream.url, database: 'countersign_bench' }),
+    upstreamUrl: upstream.url,
+    mongoUri: ferret.uri,
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+  });
+  if (SETTINGS.attributeOnly) {
+    await gateway.stop();
+    const attribution = await runAttribution({ upstream, ferret, identity, outDir: OUT_DIR, log });
+    const file = path.join(OUT_DIR, 'attribution.json');
+    await writeFile(file, `${JSON.stringify({ date: startedAt.toISOString(), machine, attribution }, null, 2)}\n`);
+    console.log(`\n${attribution.report}\n\nwritten to ${path.relative(REPO_ROOT, file)}`);
+    return;
+  }
+  const token = await grantConsent(identity, gateway.baseUrl);
+  // The audit collection's size is reported per phase: on FerretDB the outcome update scans it.
+  const store = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 2000 });
+  await store.connect();
+  // -1: the store did not answer within 20 s (FerretDB counts by reading the whole collection).
+  const auditRecords = async (): Promise<number> =>
+    withTimeout(store.db('countersign_bench').collection(AUDIT_COLLECTION).estimatedDocumentCount(), 20_000, -1);
+  const recordsAt: Record<string, number> = {};
+  const drains: Record<string, number> = {};
+  const drain = async (phase: string): Promise<void> => {
+    const waited = await waitForQuietStore(ferret.pid, SETTINGS.drainMaxSeconds);
+    drains[phase] = waited.seconds;
+    if (waited.seconds > 2)
+      log(
+        `  FerretDB stayed busy ${waited.seconds.toFixed(0)} s after ${phase}${waited.quiet ? '' : ' (still busy; going on)'}`,
+      );
+  };
+  const pids: ProcessIds = { gateway, upstreamPid: upstream.pid, ferretPid: ferret.pid };
+  const direct = await connectModern('direct', upstream.url, SETTINGS.tool, SETTINGS.arguments);
+  const viaGateway = await connectModern(
+    'gateway',
+    gateway.mcpUrl,
+    `deployments.${SETTINGS.tool}`,
+    SETTINGS.arguments,
+    token,
+  );
+  for (const caller of [direct, viaGateway]) {
+    if (!(await caller.call())) throw new Error(`${caller.label}: sanity call failed: ${caller.lastError()}`);
+  }
+
+  if (SETTINGS.longOnly) {
+    await direct.close();
+    await viaGateway.close();
+    await waitForQuietMachine(log);
+    const long = await longRun(gateway, token);
+    await withTimeout(store.close(), 5000, undefined);
+    const file = path.join(OUT_DIR, 'long.json');
+    await writeFile(
+      file,
+      `${JSON.stringify({ date: startedAt.toISOString(), machine, settings: SETTINGS, long }, null, 2)}\n`,
+    );
+    console.log(
+      `long run: ${long.calls} calls on one ${long.client} session at c=${long.concurrency} in ${f(long.seconds, 0)} s (${f(long.callsPerSecond, 0)}/s), ` +
+        `${long.errors} errors${long.stoppedEarly ? `; stopped early: ${long.stoppedEarly}` : ''}\n` +
+        `heap after GC (MB) by calls: ${heapSeries(long)}; growth ${f(long.growthMb)} MB, slope ${f(long.slopeMbPer100k)} MB per 100k calls\n` +
+        `written to ${path.relative(REPO_ROOT, file)}`,
+    );
+    return;
+  }
+
+  // (1) and (2): latency, one call at a time and 32 at a time.
+  await waitForQuietMachine(log);
+  const c1 = await latencyPair(direct, viaGateway, 1);
+  recordsAt['afterConcurrency1'] = await auditRecords();
+  if (recordsAt['afterConcurrency1'] < 0)
+    log('  WARNING: the audit database in FerretDB does not answer (see BENCHMARKS.md); calls will be refused');
+  await drain('concurrency 1');
+  const cHigh = await latencyPair(direct, viaGateway, SETTINGS.concurrencyHigh);
+  recordsAt['afterConcurrencyHigh'] = await auditRecords();
+  await drain(`concurrency ${SETTINGS.concurrencyHigh}`);
+
+  // (3) and (4): sustained throughput and CPU per call.
+  log(
+    `sustained: ${SETTINGS.sustainSeconds} s at concurrency ${SETTINGS.sustainConcurrency} through the gateway, then direct`,
+  );
+  const auditBefore = await auditHistograms(gateway);
+  const sustainedGateway = await sustained(viaGateway, SETTINGS.sustainSeconds, SETTINGS.sustainConcurrency, pids);
+  const auditAfter = await auditHistograms(gateway);
+  recordsAt['afterSustained'] = await auditRecords();
+  await drain('the sustained run');
+  const audit = auditBatches(
+    histogramDelta(auditAfter.latency, auditBefore.latency),
+    histogramDelta(auditAfter.size, auditBefore.size),
+  );
+  const sustainedDirect = await sustained(direct, SETTINGS.sustainSeconds, SETTINGS.sustainConcurrency, {
+    upstreamPid: upstream.pid,
+    ferretPid: ferret.pid,
+  });
+
+  let profile: ProfileSummary | undefined;
+  if (SETTINGS.profile) {
+    log(
+      `profiled sustained run (not counted above): ${SETTINGS.sustainSeconds} s at concurrency ${SETTINGS.sustainConcurrency}`,
+    );
+    const file = path.join(OUT_DIR, 'gateway-sustained.cpuprofile');
+    profile = await profiledRun(gateway, viaGateway, SETTINGS.sustainSeconds, SETTINGS.sustainConcurrency, file);
+    log(`profile written to ${path.relative(REPO_ROOT, file)}`);
+  }
+  await direct.close();
+  await viaGateway.close();
+
+  // (5) heap per 1,000 idle 2025-era sessions.
+  log(`idle sessions: opening ${SETTINGS.sessions} 2025-era MCP transport sessions`);
+  const sessionsBefore = await heapMb(gateway);
+  const ids = await openIdleSessions(gateway.mcpUrl, SETTINGS.sessions, token);
+  const sessionsOpen = await heapMb(gateway);
+  await closeSessions(gateway.mcpUrl, ids, token);
+  const sessionsClosed = await heapMb(gateway);
+  const sessions = {
+    count: ids.length,
+    heapBeforeMb: sessionsBefore.heapUsedMb,
+    heapOpenMb: sessionsOpen.heapUsedMb,
+    heapAfterCloseMb: sessionsClosed.heapUsedMb,
+    rssBeforeMb: sessionsBefore.rssMb,
+    rssOpenMb: sessionsOpen.rssMb,
+    mbPer1000: ((sessionsOpen.heapUsedMb - sessionsBefore.heapUsedMb) * 1000) / ids.length,
+  };
+
+  // (6) heap over many calls on one session.
+  recordsAt['beforeLongRun'] = await auditRecords();
+  const long = await longRun(gateway, token);
+  recordsAt['afterLongRun'] = await auditRecords();
+  await withTimeout(store.close(), 5000, undefined);
+
+  let attribution: AttributionResult | undefined;
+  if (SETTINGS.attribute) {
+    await gateway.stop();
+    // A fresh store: the main run leaves FerretDB working through its outcome backlog for minutes.
+    await ferret.stop();
+    const freshFerret = await startFerret();
+    attribution = await runAttribution({ upstream, ferret: freshFerret, identity, outDir: OUT_DIR, log });
+  }
+
+  const targets: TargetLine[] = [
+    {
+      target: `added p50 at concurrency 1 ≤ ${TARGETS.addedP50Ms} ms`,
+      value: `${f(c1.addedP50Ms)} ms`,
+      pass: c1.addedP50Ms <= TARGETS.addedP50Ms,
+    },
+    {
+      target: `added p99 at concurrency 1 ≤ ${TARGETS.addedP99Ms} ms`,
+      value: `${f(c1.addedP99Ms)} ms`,
+      pass: c1.addedP99Ms <= TARGETS.addedP99Ms,
+    },
+    {
+      target: `≥ ${TARGETS.callsPerSecond} calls/s sustained, zero errors`,
+      value: `${f(sustainedGateway.callsPerSecond, 0)} calls/s, ${sustainedGateway.errors} errors`,
+      pass: sustainedGateway.callsPerSecond >= TARGETS.callsPerSecond && sustainedGateway.errors === 0,
+    },
+    {
+      target: `gateway CPU ≤ ${TARGETS.cpuUsPerCall} µs per call`,
+      value: `${f(sustainedGateway.cpuUsPerCall.gateway, 0)} µs`,
+      pass: sustainedGateway.cpuUsPerCall.gateway <= TARGETS.cpuUsPerCall,
+    },
+    {
+      target: `≤ ${TARGETS.heapMbPer1000Sessions} MB heap per 1,000 idle sessions`,
+      value: `${f(sessions.mbPer1000)} MB`,
+      pass: sessions.count === SETTINGS.sessions && sessions.mbPer1000 <= TARGETS.heapMbPer1000Sessions,
+    },
+    {
+      target: `heap flat over ${SETTINGS.longCalls} calls on one session (growth ≤ ${TARGETS.flatHeapMb} MB)`,
+      value: `${f(long.growthMb)} MB over ${long.calls} calls (slope ${f(long.slopeMbPer100k)} MB/100k), ${long.errors} errors${long.stoppedEarly ? ', stopped early' : ''}`,
+      pass: long.calls >= SETTINGS.longCalls && long.errors === 0 && long.growthMb <= TARGETS.flatHeapMb,
+    },
+  ];
+
+  const result = {
+    date: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    machine,
+    settings: SETTINGS,
+    targets,
+    latency: { concurrency1: c1, concurrencyHigh: cHigh },
+    sustained: { gateway: sustainedGateway, direct: sustainedDirect, auditBatches: audit },
+    sessions,
+    long,
+    auditRecordsInStore: recordsAt,
+    storeBusySecondsAfter: drains,
+    ...(profile ? { profile } : {}),
+    ...(attribution ? { attribution } : {}),
+  };
+  const outFile = path.join(OUT_DIR, 'latest.json');
+  await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
+
+  print(result, c1, cHigh, sustainedGateway, sustainedDirect, audit, sessions, long, targets, recordsAt, drains);
+  if (profile) console.log(`\n${formatSummary(profile, 'gateway CPU profile, sustained run')}`);
+  if (attribution) console.log(`\n${attribution.report}`);
+  console.log(`\nwritten to ${path.relative(REPO_ROOT, outFile)} (${f(result.durationSeconds, 0)} s)`);
+}
+
+function heapSeries(long: LongRun): string {
+  const every = Math.max(1, Math.ceil(long.samples.length / 12));
+  return long.samples
+    .filter((_sample, index) => index % every === 0 || index === long.samples.length - 1)
+    .map((sample) => `${Math.round(sample.calls / 1000)}k ${f(sample.heapUsedMb, 1)}`)
+    .join(', ');
+}
+
+function print(
+  result: { date: string; machine: ReturnType<typeof machineInfo> },
+  c1: LatencyPair,
+  cHigh: LatencyPair,
+  gw: SustainedRun,
+  dr: SustainedRun,
+  audit: AuditBatches,
+  sessions: { count: number; heapBeforeMb: number; heapOpenMb: number; heapAfterCloseMb: number; mbPer1000: number },
+  long: LongRun,
+  targets: TargetLine[],
+  records: Record<string, number>,
+  drains: Record<string, number>,
+): void {
+  const m = result.machine;
+  const row = (label: string, direct: string, gateway: string, added = ''): string =>
+    `  ${label.padEnd(38)}${direct.padStart(12)}${gateway.padStart(12)}${added.padStart(12)}`;
+  const lines = [
+    '',
+    `Countersign benchmark, ${result.date}`,
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB RAM, node ${m.node}, ${m.kernel}`,
+    `tool: ${SETTINGS.tool} direct vs deployments.${SETTINGS.tool} via the gateway (v2 client pinned 2026-07-28)`,
+    '',
+    row('', 'direct', 'gateway', 'added'),
+  ];
+  for (const pair of [c1, cHigh]) {
+    const n = `(n=${pair.gateway.n})`;
+    lines.push(row(`c=${pair.concurrency} p50 ms ${n}`, f(pair.direct.p50), f(pair.gateway.p50), f(pair.addedP50Ms)));
+    lines.push(row(`c=${pair.concurrency} p99 ms`, f(pair.direct.p99), f(pair.gateway.p99), f(pair.addedP99Ms)));
+    if (pair.direct.errors + pair.gateway.errors > 0)
+      lines.push(row(`c=${pair.concurrency} errors`, `${pair.direct.errors}`, `${pair.gateway.errors}`));
+  }
+  const s = SETTINGS.sustainConcurrency;
+  lines.push(
+    row(`sustained c=${s}, ${SETTINGS.sustainSeconds} s: calls/s`, f(dr.callsPerSecond, 0), f(gw.callsPerSecond, 0)),
+  );
+  lines.push(row(`sustained c=${s}: errors`, `${dr.errors}`, `${gw.errors}`));
+  lines.push(
+    row(
+      `sustained c=${s}: p50 / p99 ms`,
+      `${f(dr.latency.p50, 1)}/${f(dr.latency.p99, 1)}`,
+      `${f(gw.latency.p50, 1)}/${f(gw.latency.p99, 1)}`,
+    ),
+  );
+  lines.push(row('CPU µs/call: gateway process', '-', f(gw.cpuUsPerCall.gateway, 0)));
+  lines.push(row('CPU µs/call: upstream process', f(dr.cpuUsPerCall.upstream, 0), f(gw.cpuUsPerCall.upstream, 0)));
+  lines.push(row('CPU µs/call: FerretDB process', f(dr.cpuUsPerCall.ferret, 0), f(gw.cpuUsPerCall.ferret, 0)));
+  lines.push(
+    row('CPU µs/call: load generator', f(dr.cpuUsPerCall.loadGenerator, 0), f(gw.cpuUsPerCall.loadGenerator, 0)),
+  );
+  lines.push(row('CPU µs/call: all processes', f(dr.cpuUsPerCall.total, 0), f(gw.cpuUsPerCall.total, 0)));
+  lines.push(
+    `  audit group commit during the sustained run: ${audit.batches} batches, mean ${f(audit.meanBatchSize, 1)} records/batch, ` +
+      `round trip mean ${f(audit.meanMs)} ms, p50 ≈ ${f(audit.p50Ms)} ms, p99 ≈ ${f(audit.p99Ms)} ms (histogram buckets)`,
+  );
+  lines.push(
+    `  idle sessions: ${sessions.count} opened; gateway heap after GC ${f(sessions.heapBeforeMb)} → ${f(sessions.heapOpenMb)} MB ` +
+      `(${f(sessions.mbPer1000)} MB per 1,000); ${f(sessions.heapAfterCloseMb)} MB after DELETE`,
+  );
+  lines.push(
+    `  long run: ${long.calls} calls on one ${long.client} session at c=${long.concurrency} in ${f(long.seconds, 0)} s (${f(long.callsPerSecond, 0)}/s), ` +
+      `${long.errors} errors${long.stoppedEarly ? `; stopped early: ${long.stoppedEarly}` : ''}`,
+  );
+  lines.push(
+    `    heap after GC (MB) by calls: ${heapSeries(long)}; growth ${f(long.growthMb)} MB, slope ${f(long.slopeMbPer100k)} MB per 100k calls`,
+  );
+  lines.push(
+    `  FerretDB busy after each phase (outcome backlog; waited for before the next): ${Object.entries(drains)
+      .map(([phase, seconds]) => `${phase} ${f(seconds, 0)} s`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `  audit records in the store: ${Object.entries(records)
+      .map(([phase, count]) => `${phase} ${count}`)
+      .join(', ')}`,
+  );
+  lines.push(
+    `  other processes on the machine used ${f(gw.otherLoadCores)} cores during the gateway's sustained run, ${f(dr.otherLoadCores)} during the direct one`,
+  );
+  lines.push('', 'targets:');
+  for (const target of targets)
+    lines.push(`  ${target.pass ? 'PASS' : 'MISS'}  ${target.target.padEnd(62)} ${target.value}`);
+  console.log(lines.join('\n'));
+}
+
+main()
+  .catch((error: unknown) => {
+    process.exitCode = 1;
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  })
+  .finally(async () => {
+    await cleanupAll();
+    // Open keep-alive sockets must not keep the process alive once the children are gone.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
+  });
