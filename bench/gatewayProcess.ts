@@ -135,7 +135,11 @@ async function startFull(variant: 'full' | 'monitored' | 'no-audit'): Promise<St
       const target: unknown = event.command[command];
       const key = `${command} ${typeof target === 'string' ? target : ''}`.trim();
       commandCounts.set(key, (commandCounts.get(key) ?? 0) + 1);
-      if ((command !== 'insert' && command !== 'update') || (target !== AUDIT_COLLECTION && target !== AUDIT_OUTCOMES_COLLECTION)) return;
+      if (
+        (command !== 'insert' && command !== 'update') ||
+        (target !== AUDIT_COLLECTION && target !== AUDIT_OUTCOMES_COLLECTION)
+      )
+        return;
       const docs =
         command === 'insert'
           ? (event.command.documents as unknown[]).length
