@@ -31,7 +31,7 @@ import {
   type CommandSucceededEvent,
   type Db,
 } from 'mongodb';
-import { AUDIT_COLLECTION, AUDIT_OUTCOMES_COLLECTION } from '../audit/auditStore.ts';
+import { AUDIT_COLLECTION } from '../audit/auditStore.ts';
 import { parseConfigText } from '../config/load.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -75,9 +75,8 @@ const timings: CommandTiming[] = [];
 const commandCounts = new Map<string, number>();
 
 /**
- * The database the gateway gets, with the audit collections' writes (decisions and outcomes)
- * acknowledged at once and never sent; every other collection and command goes to the store as usual.
- * For the no-audit variant.
+ * The database the gateway gets, with the audit collection's writes acknowledged at once and never
+ * sent (every other collection and command goes to the store as usual). For the no-audit variant.
  */
 function withoutAuditWrites(db: Db): Db {
   const ack = {
@@ -135,16 +134,12 @@ async function startFull(variant: 'full' | 'monitored' | 'no-audit'): Promise<St
       const target: unknown = event.command[command];
       const key = `${command} ${typeof target === 'string' ? target : ''}`.trim();
       commandCounts.set(key, (commandCounts.get(key) ?? 0) + 1);
-      if (
-        (command !== 'insert' && command !== 'update') ||
-        (target !== AUDIT_COLLECTION && target !== AUDIT_OUTCOMES_COLLECTION)
-      )
-        return;
+      if ((command !== 'insert' && command !== 'update') || target !== AUDIT_COLLECTION) return;
       const docs =
         command === 'insert'
           ? (event.command.documents as unknown[]).length
           : (event.command.updates as unknown[]).length;
-      started.set(event.requestId, { command: `${command} ${String(target)}`, docs, at: performance.now() });
+      started.set(event.requestId, { command, docs, at: performance.now() });
     });
     client.on('commandSucceeded', (event: CommandSucceededEvent) => {
       const start = started.get(event.requestId);
