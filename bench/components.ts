@@ -26,4 +26,7 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 await mkdir('.bench', { recursive: true });
-await writeFile('.bench/components.json', `${JSON.stringify({ date: new Date().toISOString(), iterations, policy, tokens }, null, 2)}\n`);
+await writeFile(
+  '.bench/components.json',
+  `${JSON.stringify({ date: new Date().toISOString(), iterations, policy, tokens }, null, 2)}\n`,
+);
