@@ -71,7 +71,7 @@ async function rawCall(
       authorization: `Bearer ${token}`,
       ...(legacySessionId
         ? { 'mcp-session-id': legacySessionId, 'mcp-protocol-version': '2025-11-25' }
-        : { 'mcp-protocol-version': '2026-07-28' }),
+        : { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name }),
     },
     body: JSON.stringify({
       jsonrpc: '2.0',
@@ -87,6 +87,13 @@ describe('audit store killed mid-run', () => {
   it('refuses calls with a clear error, forwards nothing, and recovers after restart', async () => {
     const before = await replicasOf(modern, 'checkout-api');
     assert.ok(Number.isFinite(before), 'deployments reports replicas');
+
+    // The raw requests below are well-formed for both revisions: with the store up they succeed.
+    for (const sessionId of [undefined, legacy.sessionId?.()]) {
+      const ok = await rawCall(token, 'deployments.list_deployments', {}, sessionId);
+      assert.equal(ok.status, 200, ok.text);
+      assert.doesNotMatch(ok.text, /"isError":true/);
+    }
 
     await stack.store.kill();
     const health = await fetch(new URL('/healthz', stack.gateway.url));
