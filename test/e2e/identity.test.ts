@@ -2,7 +2,7 @@
 // RFC 9728 metadata, audience-bound agent-session tokens), consent and its pinned tools, tiers and
 // Cedar decisions, for agents on both protocol revisions. Every refusal is checked in the audit trail.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -523,5 +523,46 @@ describe('two upstreams exporting the same tool name', () => {
     } finally {
       await shadowed.close();
     }
+  });
+});
+
+describe('operator CLI against the same store', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/countersign.js'), ...args, '--config', stack.configPath], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, MONGODB_URI: stack.store.uri },
+    });
+
+  it('lists, pauses, resumes and revokes, and the gateway follows within a second', async () => {
+    const granted = await stack.grant({ human: 'dave@example.com', tools: ['incidents.*'], reason: 'cli check' });
+    const agent = await connectModernAgent(stack.gateway.mcpUrl, granted.token);
+    const listed = cli('consent', 'list', '--human', 'dave@example.com');
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(
+      listed.stdout,
+      new RegExp(`${granted.consentId}  dave@example.com -> e2e-agent  \\[incidents\\.\\*\\]`),
+    );
+
+    const paused = cli('sessions', 'pause', granted.sessionId, '--reason', 'investigating');
+    assert.equal(paused.status, 0, paused.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await assert.rejects(agent.call('incidents.get_incident', { id: 'INC-1041' }), /paused by cli:.*investigating/);
+    assert.match(cli('sessions', 'list', '--human', 'dave@example.com').stdout, /paused by cli:/);
+
+    assert.equal(cli('sessions', 'resume', granted.sessionId).status, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await agent.call('incidents.get_incident', { id: 'INC-1041' })).isError ?? false, false);
+
+    const revoked = cli('consent', 'revoke', granted.consentId, '--reason', 'done');
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.match(revoked.stdout, /revoked 1 consent\(s\) and 1 session\(s\)/);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await assert.rejects(
+      agent.call('incidents.get_incident', { id: 'INC-1041' }),
+      /consent for this agent was revoked/,
+    );
+    await agent.close().catch(() => undefined);
   });
 });
