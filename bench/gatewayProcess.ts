@@ -14,10 +14,12 @@
 //   heap           global.gc() (twice) then process.memoryUsage()
 //   profile-start  starts the V8 CPU profiler (node:inspector), sampling interval `intervalUs`
 //   profile-stop   stops it and writes the .cpuprofile to `file`
+//   heap-snapshot  writes a V8 heap snapshot (after GC) to `file`
 //   mongo-timings  (monitored) audit command round trips and counts of all commands since the last call
 //   shutdown       closes the gateway and exits
 import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
+import { writeHeapSnapshot } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -31,7 +33,7 @@ import {
   type CommandSucceededEvent,
   type Db,
 } from 'mongodb';
-import { AUDIT_COLLECTION } from '../audit/auditStore.ts';
+import { AUDIT_COLLECTION, AUDIT_OUTCOMES_COLLECTION } from '../audit/auditStore.ts';
 import { parseConfigText } from '../config/load.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -75,8 +77,9 @@ const timings: CommandTiming[] = [];
 const commandCounts = new Map<string, number>();
 
 /**
- * The database the gateway gets, with the audit collection's writes acknowledged at once and never
- * sent (every other collection and command goes to the store as usual). For the no-audit variant.
+ * The database the gateway gets, with the audit collections' writes (decisions and outcomes)
+ * acknowledged at once and never sent; every other collection and command goes to the store as usual.
+ * For the no-audit variant.
  */
 function withoutAuditWrites(db: Db): Db {
   const ack = {
@@ -134,12 +137,16 @@ async function startFull(variant: 'full' | 'monitored' | 'no-audit'): Promise<St
       const target: unknown = event.command[command];
       const key = `${command} ${typeof target === 'string' ? target : ''}`.trim();
       commandCounts.set(key, (commandCounts.get(key) ?? 0) + 1);
-      if ((command !== 'insert' && command !== 'update') || target !== AUDIT_COLLECTION) return;
+      if (
+        (command !== 'insert' && command !== 'update') ||
+        (target !== AUDIT_COLLECTION && target !== AUDIT_OUTCOMES_COLLECTION)
+      )
+        return;
       const docs =
         command === 'insert'
           ? (event.command.documents as unknown[]).length
           : (event.command.updates as unknown[]).length;
-      started.set(event.requestId, { command, docs, at: performance.now() });
+      started.set(event.requestId, { command: `${command} ${String(target)}`, docs, at: performance.now() });
     });
     client.on('commandSucceeded', (event: CommandSucceededEvent) => {
       const start = started.get(event.requestId);
@@ -258,6 +265,9 @@ async function answer(
       await writeFile(String(message.file), JSON.stringify(profile));
       return { file: message.file };
     }
+    case 'heap-snapshot':
+      await collectGarbage();
+      return { file: writeHeapSnapshot(String(message.file)) };
     case 'mongo-timings': {
       const counts = Object.fromEntries(commandCounts);
       commandCounts.clear();

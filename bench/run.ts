@@ -9,13 +9,14 @@
 //   npm run bench -- --attribute      also gateway variants and profiles that say what costs what
 //   npm run bench -- --attribute-only only the attribution (writes .bench/attribution.json)
 //   npm run bench -- --long-only      only part 6, the heap over many calls (writes .bench/long.json)
-//   npm run bench -- --quick          small counts, to check the harness (figures not comparable)
+//   npm run bench -- --quick          small counts, to check the harness (figures not comparable; .bench/quick.json)
 //
 // Environment (defaults): BENCH_N (2000) calls per latency run after BENCH_WARMUP (200);
 // BENCH_CONCURRENCY_HIGH (32); BENCH_SUSTAIN_S (10) at BENCH_SUSTAIN_CONCURRENCY (64);
 // BENCH_SESSIONS (1000); BENCH_LONG_CALLS (200000) at BENCH_LONG_CONCURRENCY (16) on one
 // BENCH_LONG_CLIENT session (legacy | modern), heap sampled every BENCH_LONG_SAMPLE_EVERY (10000)
-// calls, stopped after BENCH_LONG_MAX_S (150) or 500 errors.
+// calls, stopped after BENCH_LONG_MAX_S (150) or 500 errors; BENCH_LONG_SNAPSHOTS=1 writes gateway heap
+// snapshots at its start and end (.bench/long-start|end.heapsnapshot; compare with bench/heapDiff.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -187,6 +188,7 @@ async function longRun(gateway: GatewayChild, token: string): Promise<LongRun> {
       sampleEvery: SETTINGS.longSampleEvery,
       maxSeconds: SETTINGS.longMaxSeconds,
       log,
+      ...(process.env.BENCH_LONG_SNAPSHOTS ? { snapshots: path.join(OUT_DIR, 'long') } : {}),
     });
   } finally {
     await caller.close();
@@ -229,7 +231,8 @@ async function main(): Promise<void> {
     return;
   }
   const token = await grantConsent(identity, gateway.baseUrl);
-  // The audit collection's size is reported per phase: on FerretDB the outcome update scans it.
+  // Decision records in the store after each phase: context for the store's timings, and a check that
+  // it still answers (FerretDB has stopped answering on this machine once, with the earlier outcome updates).
   const store = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 2000 });
   await store.connect();
   // -1: the store did not answer within 20 s (FerretDB counts by reading the whole collection).
@@ -283,7 +286,7 @@ async function main(): Promise<void> {
   const c1 = await latencyPair(direct, viaGateway, 1);
   recordsAt['afterConcurrency1'] = await auditRecords();
   if (recordsAt['afterConcurrency1'] < 0)
-    log('  WARNING: the audit database in FerretDB does not answer (see BENCHMARKS.md); calls will be refused');
+    log('  WARNING: the audit database did not answer a count within 20 s (see BENCHMARKS.md)');
   await drain('concurrency 1');
   const cHigh = await latencyPair(direct, viaGateway, SETTINGS.concurrencyHigh);
   recordsAt['afterConcurrencyHigh'] = await auditRecords();
@@ -399,11 +402,15 @@ async function main(): Promise<void> {
     ...(profile ? { profile } : {}),
     ...(attribution ? { attribution } : {}),
   };
-  const outFile = path.join(OUT_DIR, 'latest.json');
+  // --quick figures are not comparable: keep them out of latest.json.
+  const outFile = path.join(OUT_DIR, SETTINGS.quick ? 'quick.json' : 'latest.json');
   await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
 
   print(result, c1, cHigh, sustainedGateway, sustainedDirect, audit, sessions, long, targets, recordsAt, drains);
-  if (profile) console.log(`\n${formatSummary(profile, 'gateway CPU profile, sustained run')}`);
+  if (profile)
+    console.log(
+      `\n${formatSummary(profile, 'gateway CPU profile, sustained run', sustainedGateway.cpuUsPerCall.gateway)}`,
+    );
   if (attribution) console.log(`\n${attribution.report}`);
   console.log(`\nwritten to ${path.relative(REPO_ROOT, outFile)} (${f(result.durationSeconds, 0)} s)`);
 }

@@ -23,6 +23,7 @@ import { startGatewayChild, type FerretChild, type UpstreamChild } from './child
 import { connectLegacy, connectModern, runFixed, summarize, type LatencySummary } from './load.ts';
 import { gatewayConfigText, grantConsent, type BenchIdentity } from './identity.ts';
 import type { GatewayVariant } from '../gatewayProcess.ts';
+import { AUDIT_COLLECTION, AUDIT_OUTCOMES_COLLECTION } from '../../audit/auditStore.ts';
 
 interface VariantResult {
   variant: GatewayVariant | 'direct';
@@ -38,15 +39,17 @@ interface VariantResult {
 }
 
 interface RoundTrips {
-  inserts: number;
-  insertDocsMean: number;
-  insertP50Ms: number;
-  insertP99Ms: number;
-  insertMeanMs: number;
-  updates: number;
-  updateDocsMean: number;
-  updateP50Ms: number;
-  updateP99Ms: number;
+  /** Decision records: insertMany into audit_records (group-committed; the call waits for it). */
+  decisionWrites: number;
+  decisionDocsMean: number;
+  decisionP50Ms: number;
+  decisionP99Ms: number;
+  decisionMeanMs: number;
+  /** Outcomes: insertMany into audit_outcomes (or, before append-only outcomes, updates of audit_records). */
+  outcomeWrites: number;
+  outcomeDocsMean: number;
+  outcomeP50Ms: number;
+  outcomeP99Ms: number;
 }
 
 export interface AttributionResult {
@@ -65,24 +68,26 @@ interface Timing {
 }
 
 function roundTrips(timings: Timing[]): RoundTrips {
-  const of = (command: string) => timings.filter((timing) => timing.command === command);
-  const inserts = of('insert');
-  const updates = of('update');
+  const decisions = timings.filter((timing) => timing.command === `insert ${AUDIT_COLLECTION}`);
+  const outcomes = timings.filter(
+    (timing) =>
+      timing.command === `insert ${AUDIT_OUTCOMES_COLLECTION}` || timing.command === `update ${AUDIT_COLLECTION}`,
+  );
   const latency = (items: Timing[]) => summarize(Float64Array.from(items.map((item) => item.ms)));
   const mean = (items: Timing[]) =>
     items.length ? items.reduce((sum, item) => sum + item.docs, 0) / items.length : Number.NaN;
-  const insertLatency = latency(inserts);
-  const updateLatency = latency(updates);
+  const decisionLatency = latency(decisions);
+  const outcomeLatency = latency(outcomes);
   return {
-    inserts: inserts.length,
-    insertDocsMean: mean(inserts),
-    insertP50Ms: insertLatency.p50,
-    insertP99Ms: insertLatency.p99,
-    insertMeanMs: insertLatency.mean,
-    updates: updates.length,
-    updateDocsMean: mean(updates),
-    updateP50Ms: updateLatency.p50,
-    updateP99Ms: updateLatency.p99,
+    decisionWrites: decisions.length,
+    decisionDocsMean: mean(decisions),
+    decisionP50Ms: decisionLatency.p50,
+    decisionP99Ms: decisionLatency.p99,
+    decisionMeanMs: decisionLatency.mean,
+    outcomeWrites: outcomes.length,
+    outcomeDocsMean: mean(outcomes),
+    outcomeP50Ms: outcomeLatency.p50,
+    outcomeP99Ms: outcomeLatency.p99,
   };
 }
 
@@ -267,8 +272,9 @@ function report(variants: VariantResult[], concurrency: number, probe: AuditProb
       [`c=${concurrency}`, monitored.sustained],
     ] as const) {
       lines.push(
-        `  audit round trips at ${label}: insert p50 ${f(trips.insertP50Ms)} ms, p99 ${f(trips.insertP99Ms)} ms, ${f(trips.insertDocsMean, 1)} records/insert (${trips.inserts} inserts); ` +
-          `outcome update p50 ${f(trips.updateP50Ms)} ms, ${f(trips.updateDocsMean, 1)} per bulkWrite (${trips.updates})`,
+        `  audit round trips at ${label}: decision insert p50 ${f(trips.decisionP50Ms)} ms, p99 ${f(trips.decisionP99Ms)} ms, ` +
+          `${f(trips.decisionDocsMean, 1)} records/insert (${trips.decisionWrites} inserts); ` +
+          `outcome insert p50 ${f(trips.outcomeP50Ms)} ms, ${f(trips.outcomeDocsMean, 1)} per insert (${trips.outcomeWrites})`,
       );
     }
   }

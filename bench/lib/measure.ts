@@ -181,6 +181,8 @@ export async function heapOverCalls(
   gateway: GatewayChild,
   caller: Caller,
   options: {
+    /** Heap snapshots (after GC) of the gateway at the start and the end, written as `${snapshots}-start|end.heapsnapshot`. */
+    snapshots?: string;
     client: 'legacy' | 'modern';
     calls: number;
     concurrency: number;
@@ -193,6 +195,8 @@ export async function heapOverCalls(
   const maxErrors = options.maxErrors ?? 500;
   await runFixed(caller, 2000, options.concurrency, 60_000, maxErrors);
   const samples: LongRun['samples'] = [{ calls: 0, ...(await heapMb(gateway)) }];
+  if (options.snapshots)
+    await gateway.request('heap-snapshot', { file: `${options.snapshots}-start.heapsnapshot` }, 120_000);
   const started = performance.now();
   const deadline = started + options.maxSeconds * 1000;
   let calls = 0;
@@ -227,6 +231,8 @@ export async function heapOverCalls(
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  if (options.snapshots)
+    await gateway.request('heap-snapshot', { file: `${options.snapshots}-end.heapsnapshot` }, 120_000);
   return {
     client: options.client,
     concurrency: options.concurrency,
