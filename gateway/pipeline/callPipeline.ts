@@ -80,8 +80,8 @@ export class CallPipeline {
     } catch (error) {
       return this.refuse(request, request.name, upstream, upstreamTool, error as GatewayError, started);
     }
-    if (!pin.ok && entry?.blockedReason) {
-      // A blocked tool (e.g. two upstreams exporting its name) is never pinned; say why, not "not consented".
+    if (entry?.blockedReason) {
+      // Blocked (e.g. two upstreams export its name): say why, whether or not the consent pinned it.
       return this.refuse(
         request,
         entry.name,
@@ -99,17 +99,6 @@ export class CallPipeline {
     if (!entry) {
       const error = new ToolBlockedError(request.name, `upstream '${upstream}' no longer offers it`);
       return this.refuse(request, request.name, upstream, upstreamTool, error, started, args);
-    }
-    if (entry.blockedReason) {
-      return this.refuse(
-        request,
-        entry.name,
-        entry.upstream,
-        entry.upstreamTool,
-        new ToolBlockedError(entry.name, entry.blockedReason),
-        started,
-        args,
-      );
     }
 
     const argumentsHash = canonicalHash(args);

@@ -1,6 +1,5 @@
 // Adapts the Cedar policy engine to the call pipeline: builds the policy input from the verified
 // caller, the consent and the pinned tool, and returns the engine's verdict unchanged.
-import { matchesAny } from '../consent/pinning.ts';
 import type { PolicyEngine } from '../policy/policyEngine.ts';
 import type { CallDecider, CallDecision, DecisionInput } from './decision.ts';
 
@@ -23,7 +22,8 @@ export class CedarCallDecider implements CallDecider {
         id: consent._id,
         toolPatterns: consent.toolPatterns,
         maxTier: consent.maxTier,
-        coversTool: matchesAny(consent.toolPatterns, pinned.name),
+        // Only tools matching the consent's patterns are pinned, so a pinned tool is covered.
+        coversTool: true,
         reason: consent.reason,
         ...(consent.ticket ? { ticket: consent.ticket } : {}),
       },
