@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   auditBatchLatency: Histogram;
   auditFailures: Counter<'reason'>;
   upstreamConnected: Gauge<'upstream'>;
+  /** POSTs to /mcp by who answered them: `direct` (tools/call hot path) or `sdk` (everything else). */
+  mcpPosts: Counter<'path'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -59,6 +61,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'countersign_upstream_connected',
       help: '1 when the pooled client to the upstream is connected',
       labelNames: ['upstream'],
+      registers: [registry],
+    }),
+    mcpPosts: new Counter({
+      name: 'countersign_mcp_posts_total',
+      help: 'POST requests to /mcp by the path that answered them: direct (tools/call hot path) or sdk',
+      labelNames: ['path'],
       registers: [registry],
     }),
   };

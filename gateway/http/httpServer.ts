@@ -6,11 +6,12 @@ import http from 'node:http';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../../observability/metrics.ts';
-import { authInfoFor, type McpEndpoint } from '../mcp/mcpEndpoint.ts';
+import { authInfoFor, principalKey, type McpEndpoint } from '../mcp/mcpEndpoint.ts';
 import { handleConsents, type ConsentsRouteOptions } from './consentsRoute.ts';
 import type { HealthReport } from './healthz.ts';
 import { checkHostAndOrigin, type HostGuardOptions } from './hostGuard.ts';
 import type { McpAuthenticator } from './mcpAuthenticator.ts';
+import { RequestBodyTooLargeError, readBody } from './readBody.ts';
 
 export interface HttpServerOptions {
   endpoint: McpEndpoint;
@@ -31,12 +32,40 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
+const NO_BODY = Symbol('no body');
+
+/** The parsed JSON body, or NO_BODY after answering 413 / parse error itself (as the SDK answers them). */
+async function readJsonBody(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number): Promise<unknown> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, maxBytes);
+  } catch (error) {
+    if (!(error instanceof RequestBodyTooLargeError)) throw error;
+    sendJson(
+      res,
+      413,
+      { jsonrpc: '2.0', error: { code: -32000, message: error.message }, id: null },
+      { connection: 'close' },
+    );
+    return NO_BODY;
+  }
+  try {
+    if (raw.length === 0) throw new SyntaxError('empty body');
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null });
+    return NO_BODY;
+  }
+}
+
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const mcp = toNodeHandler(options.endpoint, {
     maxRequestBodySize: options.maxRequestBytes,
     onerror: (error) => options.logger.error({ err: error.message }, 'mcp adapter error'),
   });
 
+  const directPosts = options.metrics.mcpPosts.labels('direct');
+  const sdkPosts = options.metrics.mcpPosts.labels('sdk');
   const serveMcp = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const verdict = checkHostAndOrigin(req.headers.host, req.headers.origin, options.hostGuard());
     if (!verdict.ok) {
@@ -56,11 +85,23 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       return;
     }
     const { caller } = outcome;
-    (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(
-      { principal: caller.principal, consent: caller.resolved.consent, requestId: randomUUID() },
-      protocolVersion,
-    );
-    await mcp(req, res);
+    const identity = { principal: caller.principal, consent: caller.resolved.consent, requestId: randomUUID() };
+    if (req.method !== 'POST') {
+      (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(identity, protocolVersion);
+      await mcp(req, res);
+      return;
+    }
+    // POST bodies are read and parsed once here; tools/call is answered directly, everything else
+    // is handed to the SDK with the parsed body.
+    const body = await readJsonBody(req, res, options.maxRequestBytes);
+    if (body === NO_BODY) return;
+    if (options.endpoint.direct.tryServe(req, res, body, identity, principalKey(identity.principal))) {
+      directPosts.inc();
+      return;
+    }
+    sdkPosts.inc();
+    (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(identity, protocolVersion);
+    await mcp(req, res, body);
   };
 
   const server = http.createServer((req, res) => {

@@ -43,6 +43,17 @@ export class LegacySessionRegistry {
     return this.sessions.size;
   }
 
+  /**
+   * True if the session exists and belongs to this principal (and marks it used). The direct
+   * tools/call path asks this; on false it leaves the request to `handle`, which answers 404.
+   */
+  touch(sessionId: string, principalKey: string): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.principalKey !== principalKey) return false;
+    session.lastSeen = Date.now();
+    return true;
+  }
+
   async handle(request: Request, authInfo: AuthInfo | undefined, principalKey: string): Promise<Response> {
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {

@@ -16,6 +16,7 @@ import type { ConsentRecord } from '../consent/records.ts';
 import type { CallPipeline } from '../pipeline/callPipeline.ts';
 import { ANONYMOUS, type Principal } from '../pipeline/decision.ts';
 import { SCOPE_KEY, buildAgentFacingServer, scopeFromAuthInfo, type RequestScope } from './agentFacingServer.ts';
+import { DirectToolCalls } from './directToolCalls.ts';
 import { LegacySessionRegistry } from './legacySessions.ts';
 
 export interface McpEndpointOptions {
@@ -56,6 +57,8 @@ export class McpEndpoint {
   private readonly modern: McpHttpHandler;
   private readonly legacyStateless: LegacyHttpHandler;
   private readonly sessions: LegacySessionRegistry | null;
+  /** The hot path: qualifying tools/call requests, served without the SDK (see directToolCalls.ts). */
+  readonly direct: DirectToolCalls;
 
   constructor(private readonly options: McpEndpointOptions) {
     const deps = { toolLists: options.toolLists, pipeline: options.pipeline, logger: options.logger };
@@ -89,6 +92,11 @@ export class McpEndpoint {
             : {}),
         })
       : null;
+    this.direct = new DirectToolCalls({
+      pipeline: options.pipeline,
+      logger: options.logger,
+      legacySessions: this.sessions,
+    });
   }
 
   get legacySessionCount(): number {
@@ -139,6 +147,6 @@ export class McpEndpoint {
 }
 
 /** A legacy MCP session belongs to the agent session (token `sid`) that opened it, and to no one else. */
-function principalKey(principal: Principal): string {
+export function principalKey(principal: Principal): string {
   return `${principal.human ?? '-'}|${principal.agent ?? '-'}|${principal.session ?? '-'}`;
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../../config/schema.ts';
 import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError, errorMessage } from '../errors.ts';
 import { canonicalHash } from '../canonicalJson.ts';
+import { ModernHttpCaller } from './modernHttpCaller.ts';
 import { createTransport } from './transports.ts';
 
 type PriorDiscovery = NonNullable<Parameters<Client['connect']>[1]>['prior'];
@@ -52,6 +53,10 @@ export class UpstreamConnection {
   private backoffMs = 250;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private subscription: { close(): Promise<void> } | null = null;
+  /** The hot path for 2026-07-28 HTTP upstreams (see modernHttpCaller.ts); null otherwise. */
+  private direct: ModernHttpCaller | null = null;
+  /** Tools whose input schema declares x-mcp-header: their Mcp-Param-* headers are the SDK client's job. */
+  private sdkOnlyTools = new Set<string>();
   readonly state: UpstreamState;
 
   constructor(
@@ -101,7 +106,7 @@ export class UpstreamConnection {
               log.warn({ err: error ? errorMessage(error) : 'no tools' }, 'tool list refresh after change failed');
               return;
             }
-            this.state.tools = tools;
+            this.setTools(tools);
             this.options.onToolsChanged(this.name);
           },
         },
@@ -122,11 +127,22 @@ export class UpstreamConnection {
         serverName: client.getServerVersion()?.name ?? null,
         instructions: client.getInstructions() ?? null,
         instructionsHash: canonicalHash(client.getInstructions() ?? ''),
-        tools,
         lastError: null,
         pid: 'pid' in transport ? transport.pid : null,
       });
+      this.setTools(tools);
       this.client = client;
+      this.direct?.close();
+      this.direct =
+        era === 'modern' && this.config.transport === 'http'
+          ? new ModernHttpCaller({
+              url: new URL(this.config.url),
+              headers: this.config.headers,
+              protocolVersion: this.state.protocolVersion ?? '2026-07-28',
+              clientInfo: CLIENT_INFO,
+              onConnectionError: (message) => this.handleDisconnect(message),
+            })
+          : null;
       this.backoffMs = 250;
       client.onclose = () => this.handleDisconnect('connection closed');
       if ('stderr' in transport && transport.stderr) {
@@ -148,6 +164,13 @@ export class UpstreamConnection {
       this.scheduleReconnect();
       throw new UpstreamUnavailableError(this.name, this.state.lastError);
     }
+  }
+
+  private setTools(tools: Tool[]): void {
+    this.state.tools = tools;
+    this.sdkOnlyTools = new Set(
+      tools.filter((tool) => JSON.stringify(tool.inputSchema).includes('x-mcp-header')).map((tool) => tool.name),
+    );
   }
 
   /** On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. */
@@ -203,6 +226,7 @@ export class UpstreamConnection {
     if (!client || !this.state.connected) {
       throw new UpstreamUnavailableError(this.name, this.state.lastError ?? 'not connected');
     }
+    if (this.direct && !this.sdkOnlyTools.has(tool)) return this.direct.call(tool, args, options, this.name);
     try {
       return await client.callTool(
         { name: tool, arguments: args },
@@ -240,6 +264,8 @@ export class UpstreamConnection {
     await this.subscription?.close().catch(() => undefined);
     await this.client?.close().catch(() => undefined);
     this.client = null;
+    this.direct?.close();
+    this.direct = null;
     this.state.connected = false;
   }
 }

@@ -117,6 +117,52 @@ for (const [revision, connect] of revisions) {
       assert.ok(progress.length < 50);
     });
 
+    it('relays cancellation to the HTTP upstream, which stops the deployment', async () => {
+      const version = `7.${Date.now() % 1000}.${revision === '2026-07-28' ? 1 : 2}`;
+      const controller = new AbortController();
+      const call = agent.call(
+        'deployments.deploy',
+        { service: 'checkout-api', version, environment: 'staging', stageDelayMs: 300 },
+        { signal: controller.signal, onProgress: () => controller.abort() },
+      );
+      await assert.rejects(call);
+      const record = await waitForAudit(
+        stack.mongo.db,
+        { tool: 'deployments.deploy', protocolVersion: revision, 'arguments.version': version },
+        (r) => r.outcome !== null,
+      );
+      assert.equal(record.outcome, 'cancelled');
+      // The upstream saw its request stream close and stopped between stages.
+      let status = '';
+      for (let attempt = 0; attempt < 40 && status !== 'cancelled'; attempt++) {
+        const listed = await agent.call('deployments.list_deployments', { service: 'checkout-api', limit: 100 });
+        const deployments = (JSON.parse(textOf(listed)) as { deployments: Array<{ version: string; status: string }> })
+          .deployments;
+        status = deployments.find((deployment) => deployment.version === version)?.status ?? '';
+        if (status !== 'cancelled') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(status, 'cancelled');
+    });
+
+    it('answers tools/call on the direct path and everything else through the SDK', async () => {
+      const posts = async (): Promise<{ direct: number; sdk: number }> => {
+        const text = await (await fetch(`${stack.gateway.listenUrl}/metrics`)).text();
+        const count = (path: string) =>
+          Number(new RegExp(`countersign_mcp_posts_total\\{path="${path}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+        return { direct: count('direct'), sdk: count('sdk') };
+      };
+      const before = await posts();
+      await agent.call('deployments.list_deployments', {});
+      await agent.call('incidents.get_incident', { id: 'INC-1041' });
+      const afterCalls = await posts();
+      assert.equal(afterCalls.direct - before.direct, 2);
+      assert.equal(afterCalls.sdk - before.sdk, 0);
+      await agent.listToolNames();
+      const afterList = await posts();
+      assert.equal(afterList.direct, afterCalls.direct);
+      assert.ok(afterList.sdk > afterCalls.sdk, 'tools/list goes through the SDK');
+    });
+
     it('redacts secret-looking arguments in the audit record but hashes the originals', async () => {
       await agent
         .call('incidents.add_comment', {
