@@ -10,6 +10,12 @@ export interface GroupCommitOptions<T> {
   maxBatch: number;
   /** `timeoutMs` is the time left before the batch's earliest deadline (undefined: no deadline). */
   write: (batch: T[], timeoutMs: number | undefined) => Promise<void>;
+  /**
+   * Wait this long before writing a batch that is not full, so that writes nobody waits on
+   * (outcomes) share commands even when calls arrive one at a time. 0 (the default) writes at once:
+   * decision records are on the caller's path.
+   */
+  lingerMs?: number;
   onBatch?: (size: number, seconds: number) => void;
 }
 
@@ -21,41 +27,50 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-interface Pending<T> {
-  item: T;
-  deadline: number;
-  settled: boolean;
+/** One submitted item: settles once, by the write or by its deadline. A class, not closures: this is per call. */
+class Pending<T> {
+  settled = false;
   timer: NodeJS.Timeout | undefined;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  constructor(
+    readonly item: T,
+    readonly deadline: number,
+    private readonly onResolve: () => void,
+    private readonly onReject: (error: Error) => void,
+  ) {}
+
+  resolve(): void {
+    if (this.settle()) this.onResolve();
+  }
+
+  reject(error: unknown): void {
+    if (this.settle()) this.onReject(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    clearTimeout(this.timer);
+    return true;
+  }
+}
+
+function expire<T>(pending: Pending<T>, timeoutMs: number): void {
+  pending.reject(new DeadlineExceededError(timeoutMs));
 }
 
 export class GroupCommitter<T> {
   private queue: Pending<T>[] = [];
   private inFlight = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: GroupCommitOptions<T>) {}
 
   /** Resolves when the item is written; rejects if the write fails or `timeoutMs` passes first. */
   submit(item: T, timeoutMs?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const pending: Pending<T> = {
-        item,
-        deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs,
-        settled: false,
-        timer: undefined,
-        resolve: () => settle(() => resolve()),
-        reject: (error) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
-      };
-      const settle = (finish: () => void) => {
-        if (pending.settled) return;
-        pending.settled = true;
-        clearTimeout(pending.timer);
-        finish();
-      };
-      if (timeoutMs !== undefined) {
-        pending.timer = setTimeout(() => pending.reject(new DeadlineExceededError(timeoutMs)), timeoutMs);
-      }
+      const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+      const pending = new Pending(item, deadline, resolve, reject);
+      if (timeoutMs !== undefined) pending.timer = setTimeout(expire, timeoutMs, pending, timeoutMs);
       this.queue.push(pending);
       this.pump();
     });
@@ -65,8 +80,25 @@ export class GroupCommitter<T> {
     return this.queue.length;
   }
 
-  private pump(): void {
+  /** Writes whatever is lingering now (shutdown). */
+  flushNow(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.pump(true);
+  }
+
+  private pump(immediately = false): void {
     if (this.inFlight) return;
+    const linger = this.options.lingerMs ?? 0;
+    if (!immediately && linger > 0 && this.queue.length < this.options.maxBatch) {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = null;
+        this.pump(true);
+      }, linger);
+      return;
+    }
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     // Drop items whose callers already gave up: they were told the write failed.
     this.queue = this.queue.filter((pending) => !pending.settled);
     if (this.queue.length === 0) return;

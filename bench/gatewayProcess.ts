@@ -105,8 +105,16 @@ function withoutAuditWrites(db: Db): Db {
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
+  const auditCollections = new Set<unknown>([AUDIT_COLLECTION, AUDIT_OUTCOMES_COLLECTION]);
   return new Proxy(db, {
     get(target, property) {
+      if (property === 'command') {
+        // The audit store writes with raw `insert` commands.
+        return async (command: Record<string, unknown>, options?: Parameters<Db['command']>[1]) =>
+          auditCollections.has(command['insert'])
+            ? { ok: 1, n: (command['documents'] as unknown[]).length }
+            : target.command(command, options);
+      }
       if (property === 'collection') {
         return (name: string, options?: Parameters<Db['collection']>[1]) =>
           name === AUDIT_COLLECTION

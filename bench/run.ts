@@ -45,6 +45,7 @@ import {
   type LatencySummary,
   withTimeout,
 } from './lib/load.ts';
+import { runLeanPeers, type LeanPeersResult } from './lib/leanPeers.ts';
 import { machineInfo } from './lib/machine.ts';
 import {
   heapMb,
@@ -91,6 +92,7 @@ const SETTINGS = {
   attribute: args.has('--attribute'),
   attributeOnly: args.has('--attribute-only'),
   longOnly: args.has('--long-only'),
+  leanOnly: args.has('--lean-only'),
   quick,
 };
 
@@ -230,6 +232,24 @@ async function main(): Promise<void> {
     console.log(`\n${attribution.report}\n\nwritten to ${path.relative(REPO_ROOT, file)}`);
     return;
   }
+  const lean = (): Promise<LeanPeersResult> =>
+    runLeanPeers({
+      ferret,
+      identity,
+      n: SETTINGS.n,
+      warmup: SETTINGS.warmup,
+      seconds: SETTINGS.sustainSeconds,
+      concurrency: SETTINGS.sustainConcurrency,
+      log,
+    });
+  if (SETTINGS.leanOnly) {
+    await gateway.stop();
+    const leanResult = await lean();
+    const file = path.join(OUT_DIR, 'lean.json');
+    await writeFile(file, `${JSON.stringify({ date: startedAt.toISOString(), machine, lean: leanResult }, null, 2)}\n`);
+    console.log(`${formatLean(leanResult)}\n${leanResult.profile ?? ''}\nwritten to ${path.relative(REPO_ROOT, file)}`);
+    return;
+  }
   const token = await grantConsent(identity, gateway.baseUrl);
   // Decision records in the store after each phase: context for the store's timings, and a check that
   // it still answers (FerretDB has stopped answering on this machine once, with the earlier outcome updates).
@@ -322,6 +342,10 @@ async function main(): Promise<void> {
   await direct.close();
   await viaGateway.close();
 
+  // (7, run here so the long run is last) the gateway between lean peers.
+  await drain('the profiled run');
+  const leanResult = await lean();
+
   // (5) heap per 1,000 idle 2025-era sessions.
   log(`idle sessions: opening ${SETTINGS.sessions} 2025-era MCP transport sessions`);
   const sessionsBefore = await heapMb(gateway);
@@ -376,6 +400,28 @@ async function main(): Promise<void> {
       pass: sustainedGateway.cpuUsPerCall.gateway <= TARGETS.cpuUsPerCall,
     },
     {
+      target: `lean peers: added p50 at c=1 ≤ ${TARGETS.addedP50Ms} ms`,
+      value: `${f(leanResult.latencyC1.addedP50Ms)} ms`,
+      pass: leanResult.latencyC1.addedP50Ms <= TARGETS.addedP50Ms,
+    },
+    {
+      target: `lean peers: added p99 at c=1 ≤ ${TARGETS.addedP99Ms} ms`,
+      value: `${f(leanResult.latencyC1.addedP99Ms)} ms`,
+      pass: leanResult.latencyC1.addedP99Ms <= TARGETS.addedP99Ms,
+    },
+    {
+      target: `lean peers: ≥ ${TARGETS.callsPerSecond} calls/s sustained, zero errors`,
+      value: `${f(leanResult.sustainedGateway.callsPerSecond, 0)} calls/s, ${leanResult.sustainedGateway.errors} errors`,
+      pass:
+        leanResult.sustainedGateway.callsPerSecond >= TARGETS.callsPerSecond &&
+        leanResult.sustainedGateway.errors === 0,
+    },
+    {
+      target: `lean peers: gateway CPU ≤ ${TARGETS.cpuUsPerCall} µs per call`,
+      value: `${f(leanResult.sustainedGateway.cpuUsPerCall.gateway, 0)} µs`,
+      pass: leanResult.sustainedGateway.cpuUsPerCall.gateway <= TARGETS.cpuUsPerCall,
+    },
+    {
       target: `≤ ${TARGETS.heapMbPer1000Sessions} MB heap per 1,000 idle sessions`,
       value: `${f(sessions.mbPer1000)} MB`,
       pass: sessions.count === SETTINGS.sessions && sessions.mbPer1000 <= TARGETS.heapMbPer1000Sessions,
@@ -397,6 +443,7 @@ async function main(): Promise<void> {
     sustained: { gateway: sustainedGateway, direct: sustainedDirect, auditBatches: audit },
     sessions,
     long,
+    lean: leanResult,
     auditRecordsInStore: recordsAt,
     storeBusySecondsAfter: drains,
     ...(profile ? { profile } : {}),
@@ -407,12 +454,38 @@ async function main(): Promise<void> {
   await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
 
   print(result, c1, cHigh, sustainedGateway, sustainedDirect, audit, sessions, long, targets, recordsAt, drains);
+  console.log(`\n${formatLean(leanResult)}`);
   if (profile)
     console.log(
       `\n${formatSummary(profile, 'gateway CPU profile, sustained run', sustainedGateway.cpuUsPerCall.gateway)}`,
     );
   if (attribution) console.log(`\n${attribution.report}`);
   console.log(`\nwritten to ${path.relative(REPO_ROOT, outFile)} (${f(result.durationSeconds, 0)} s)`);
+}
+
+function formatLean(lean: LeanPeersResult): string {
+  const row = (label: string, direct: string, gateway: string, added = ''): string =>
+    `  ${label.padEnd(38)}${direct.padStart(12)}${gateway.padStart(12)}${added.padStart(12)}`;
+  const { latencyC1: c1, sustainedGateway: gw, sustainedDirect: dr } = lean;
+  return [
+    'lean peers (raw HTTP agent, echo upstream answered on node:http; part 7):',
+    row('', 'direct', 'gateway', 'added'),
+    row(`c=1 p50 ms (n=${c1.gateway.n})`, f(c1.direct.p50), f(c1.gateway.p50), f(c1.addedP50Ms)),
+    row('c=1 p99 ms', f(c1.direct.p99), f(c1.gateway.p99), f(c1.addedP99Ms)),
+    row(`sustained c=${SETTINGS.sustainConcurrency}: calls/s`, f(dr.callsPerSecond, 0), f(gw.callsPerSecond, 0)),
+    row('sustained: errors', `${dr.errors}`, `${gw.errors}`),
+    row(
+      'sustained: p50 / p99 ms',
+      `${f(dr.latency.p50, 1)}/${f(dr.latency.p99, 1)}`,
+      `${f(gw.latency.p50, 1)}/${f(gw.latency.p99, 1)}`,
+    ),
+    row('CPU µs/call: gateway process', '-', f(gw.cpuUsPerCall.gateway, 0)),
+    row('CPU µs/call: upstream process', f(dr.cpuUsPerCall.upstream, 0), f(gw.cpuUsPerCall.upstream, 0)),
+    row('CPU µs/call: FerretDB process', f(dr.cpuUsPerCall.ferret, 0), f(gw.cpuUsPerCall.ferret, 0)),
+    row('CPU µs/call: load generator', f(dr.cpuUsPerCall.loadGenerator, 0), f(gw.cpuUsPerCall.loadGenerator, 0)),
+    row('CPU µs/call: all processes', f(dr.cpuUsPerCall.total, 0), f(gw.cpuUsPerCall.total, 0)),
+    `  other processes used ${f(gw.otherLoadCores)} cores during the gateway's run, ${f(dr.otherLoadCores)} during the direct one`,
+  ].join('\n');
 }
 
 function heapSeries(long: LongRun): string {

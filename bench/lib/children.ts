@@ -112,8 +112,9 @@ export interface UpstreamChild {
 }
 
 /** examples/upstreams/deployments/server.ts in its own node process (2026-07-28 MCP over HTTP). */
-export async function startUpstream(): Promise<UpstreamChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/upstreams/deployments/server.ts'], {
+/** The deployments example (default) or the lean echo upstream of the throughput runs. */
+export async function startUpstream(script = 'examples/upstreams/deployments/server.ts'): Promise<UpstreamChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

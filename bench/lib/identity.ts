@@ -26,6 +26,8 @@ export function gatewayConfigText(options: { identity: BenchIdentity; upstreamUr
     tiers: [
       { upstream: 'deployments', tool: 'list_deployments', tier: 'read' },
       { upstream: 'deployments', tool: 'get_deployment', tier: 'read' },
+      // The lean echo upstream of the throughput runs stands in under the same name.
+      { upstream: 'deployments', tool: 'echo', tier: 'read' },
     ],
     policies: { dir: path.join(REPO_ROOT, 'policies') },
     identity: {

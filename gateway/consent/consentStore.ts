@@ -9,6 +9,7 @@ import {
   type ConsentRecord,
   type SessionRecord,
 } from './records.ts';
+import { fromStoredConsent, toStoredConsent, type StoredConsent } from './storedConsent.ts';
 
 interface ControlDoc {
   _id: string;
@@ -19,12 +20,13 @@ interface ControlDoc {
 const EPOCH_ID = 'revocation-epoch';
 
 export class ConsentStore {
-  readonly consents: Collection<ConsentRecord>;
+  /** Stored form (definitions as JSON text); read through findConsent/listConsents. */
+  readonly consents: Collection<StoredConsent>;
   readonly sessions: Collection<SessionRecord>;
   private readonly control: Collection<ControlDoc>;
 
   constructor(db: Db) {
-    this.consents = db.collection<ConsentRecord>(CONSENTS_COLLECTION);
+    this.consents = db.collection<StoredConsent>(CONSENTS_COLLECTION);
     this.sessions = db.collection<SessionRecord>(SESSIONS_COLLECTION);
     this.control = db.collection<ControlDoc>(CONTROL_COLLECTION);
   }
@@ -37,7 +39,7 @@ export class ConsentStore {
   }
 
   async insertConsentWithSession(consent: ConsentRecord, session: SessionRecord): Promise<void> {
-    await this.consents.insertOne(consent);
+    await this.consents.insertOne(toStoredConsent(consent));
     await this.sessions.insertOne(session);
   }
 
@@ -46,7 +48,8 @@ export class ConsentStore {
   }
 
   async findConsent(id: string, timeoutMs: number): Promise<ConsentRecord | null> {
-    return this.consents.findOne({ _id: id }, { timeoutMS: timeoutMs });
+    const stored = await this.consents.findOne({ _id: id }, { timeoutMS: timeoutMs });
+    return stored ? fromStoredConsent(stored) : null;
   }
 
   async epoch(timeoutMs: number): Promise<number> {
@@ -121,14 +124,15 @@ export class ConsentStore {
     return result.matchedCount === 1;
   }
 
-  listConsents(filter: { human?: string; activeOnly?: boolean } = {}, limit = 100): Promise<ConsentRecord[]> {
+  async listConsents(filter: { human?: string; activeOnly?: boolean } = {}, limit = 100): Promise<ConsentRecord[]> {
     const query: Record<string, unknown> = {};
     if (filter.human) query['human'] = filter.human;
     if (filter.activeOnly) {
       query['revokedAt'] = null;
       query['expiresAt'] = { $gt: new Date() };
     }
-    return this.consents.find(query).sort({ createdAt: -1 }).limit(limit).toArray();
+    const stored = await this.consents.find(query).sort({ createdAt: -1 }).limit(limit).toArray();
+    return stored.map(fromStoredConsent);
   }
 
   listSessions(filter: { human?: string; consentId?: string } = {}, limit = 100): Promise<SessionRecord[]> {

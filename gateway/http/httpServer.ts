@@ -32,6 +32,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
+function failRequest(logger: Logger, res: http.ServerResponse, path: string, error: unknown): void {
+  logger.error({ err: String(error), path }, 'request failed');
+  if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+  else res.end();
+}
+
 const NO_BODY = Symbol('no body');
 
 /** The parsed JSON body, or NO_BODY after answering 413 / parse error itself (as the SDK answers them). */
@@ -105,16 +111,14 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   };
 
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    const fail = (error: unknown) => {
-      options.logger.error({ err: String(error), path }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
-      else res.end();
-    };
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     if (path === '/mcp') {
-      serveMcp(req, res).catch(fail);
+      serveMcp(req, res).catch((error: unknown) => failRequest(options.logger, res, path, error));
       return;
     }
+    const fail = (error: unknown) => failRequest(options.logger, res, path, error);
     if (path === '/consents') {
       handleConsents(req, res, options.consents).catch(fail);
       return;

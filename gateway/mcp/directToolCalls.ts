@@ -85,6 +85,8 @@ export class DirectToolCalls {
     this.inFlight.set(key, controller);
     response.begin();
     const { progressToken } = call;
+    const parentLogger = this.options.logger;
+    let logger: Logger | undefined;
     this.options.pipeline
       .handle({
         name: call.name,
@@ -93,7 +95,10 @@ export class DirectToolCalls {
         consent: identity.consent,
         protocolVersion: call.protocolVersion,
         signal: controller.signal,
-        logger: this.options.logger.child({ requestId: identity.requestId, mcpRequestId: call.id }),
+        // Most calls log nothing: the child logger is made on first use.
+        get logger() {
+          return (logger ??= parentLogger.child({ requestId: identity.requestId, mcpRequestId: call.id }));
+        },
         ...(progressToken !== undefined
           ? {
               sendProgress: (progress) => {
@@ -108,7 +113,11 @@ export class DirectToolCalls {
           : {}),
       })
       .then(
-        (result) => response.end({ jsonrpc: '2.0', id: call.id, result: encodeResult(result, call.era) }),
+        (result) => {
+          // A cancelled request gets no response (MCP: the receiver SHOULD NOT answer it).
+          if (controller.signal.aborted) response.close();
+          else response.end({ jsonrpc: '2.0', id: call.id, result: encodeResult(result, call.era) });
+        },
         (error: unknown) => response.end({ jsonrpc: '2.0', id: call.id, error: toJsonRpcError(error) }),
       )
       .finally(() => this.inFlight.delete(key));

@@ -58,6 +58,15 @@ export class ToolCallResponse {
     this.res.end(text);
   }
 
+  /** Ends the response without an answer (a cancelled request): an open stream just closes. */
+  close(): void {
+    if (this.finished) return;
+    this.ended = true;
+    if (this.keepalive) clearInterval(this.keepalive);
+    if (!this.streaming) this.res.writeHead(204);
+    this.res.end();
+  }
+
   /** Stops the keep-alive timer when the client goes away first. */
   abandon(): void {
     this.ended = true;

@@ -16,6 +16,9 @@ import type { ConsentRecord } from '../consent/records.ts';
 import type { CallDecider, Principal } from './decision.ts';
 import { errorResult, refusalResult } from './results.ts';
 
+/** Bound metric children kept per label set (unknown tool names are truncated, so this stays small). */
+const MAX_METRIC_SERIES = 10_000;
+
 export interface ToolCallRequest {
   name: string;
   arguments: unknown;
@@ -47,8 +50,14 @@ export interface CallPipelineOptions {
   metrics?: GatewayMetrics;
 }
 
+/** Made only when something is logged: a child logger per call costs more than most of a call's stages. */
+function callLogger(request: ToolCallRequest, record: AuditDecisionRecord): Logger {
+  return request.logger.child({ auditId: record._id, tool: record.tool });
+}
+
 export class CallPipeline {
   private readonly completedListeners = new Set<(event: CallCompletedEvent) => void>();
+  private readonly series = new Map<string, { calls: { inc(): void }; latency: { observe(value: number): void } }>();
 
   constructor(private readonly options: CallPipelineOptions) {}
 
@@ -135,7 +144,6 @@ export class CallPipeline {
       error: null,
       completedAt: null,
     };
-    const log = request.logger.child({ auditId: record._id, tool: entry.name });
 
     // The record is durable before anything is forwarded; if it cannot be, nothing is.
     try {
@@ -143,7 +151,7 @@ export class CallPipeline {
     } catch (error) {
       const gatewayError =
         error instanceof GatewayError ? error : new GatewayError('AUDIT_UNAVAILABLE', errorMessage(error));
-      log.error({ err: gatewayError.message }, 'call refused: audit record not durable');
+      callLogger(request, record).error({ err: gatewayError.message }, 'call refused: audit record not durable');
       this.count(entry.upstream, entry.name, 'refused', gatewayError.code, started);
       return errorResult(gatewayError);
     }
@@ -189,7 +197,7 @@ export class CallPipeline {
           : gatewayError.code === 'UPSTREAM_TIMEOUT'
             ? 'timeout'
             : 'error';
-      log.warn({ err: gatewayError.message, code: gatewayError.code }, 'forwarded call failed');
+      callLogger(request, record).warn({ err: gatewayError.message, code: gatewayError.code }, 'forwarded call failed');
       this.finish(record, outcome, performance.now() - started, {
         code: gatewayError.code,
         message: gatewayError.message,
@@ -259,7 +267,18 @@ export class CallPipeline {
   private count(upstream: string, tool: string, decision: string, outcome: string, started: number): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
-    metrics.calls.inc({ upstream, tool, decision, outcome });
-    metrics.callLatency.observe({ upstream, decision }, (performance.now() - started) / 1000);
+    // prom-client hashes the label set on every inc/observe; the bound children are kept instead.
+    const key = `${upstream}\u0000${tool}\u0000${decision}\u0000${outcome}`;
+    let series = this.series.get(key);
+    if (!series) {
+      if (this.series.size >= MAX_METRIC_SERIES) this.series.clear();
+      series = {
+        calls: metrics.calls.labels(upstream, tool, decision, outcome),
+        latency: metrics.callLatency.labels(upstream, decision),
+      };
+      this.series.set(key, series);
+    }
+    series.calls.inc();
+    series.latency.observe((performance.now() - started) / 1000);
   }
 }

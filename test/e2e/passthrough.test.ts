@@ -237,6 +237,54 @@ describe('legacy MCP sessions', () => {
   });
 });
 
+describe('legacy MCP sessions: notifications/cancelled', () => {
+  it('cancels the matching in-flight call, which then gets no answer, and the upstream stops', async () => {
+    const agent = await connectLegacyAgent(stack.gateway.mcpUrl, token);
+    const sessionId = agent.sessionId?.();
+    assert.ok(sessionId);
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-11-25',
+      authorization: `Bearer ${token}`,
+    };
+    const version = `6.${Date.now() % 1000}.0`;
+    const held = await fetch(stack.gateway.mcpUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'held-1',
+        method: 'tools/call',
+        params: {
+          name: 'deployments.deploy',
+          arguments: { service: 'search', version, environment: 'staging', stageDelayMs: 400 },
+        },
+      }),
+    });
+    assert.equal(held.headers.get('content-type'), 'text/event-stream');
+    const cancel = await fetch(stack.gateway.mcpUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 'held-1', reason: 'changed my mind' },
+      }),
+    });
+    assert.equal(cancel.status, 202);
+    assert.doesNotMatch(await held.text(), /"id":"held-1"/, 'a cancelled request is not answered');
+    const record = await waitForAudit(
+      stack.mongo.db,
+      { tool: 'deployments.deploy', 'arguments.version': version },
+      (r) => r.outcome !== null,
+    );
+    assert.equal(record.outcome, 'cancelled');
+    await agent.close();
+  });
+});
+
 describe('HTTP edge of /mcp', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(stack.gateway.mcpUrl, {

@@ -36,6 +36,36 @@ describe('GroupCommitter', () => {
     await Promise.all(rest);
   });
 
+  it('lingers before a write nobody is waiting on, so items arriving one at a time share it', async () => {
+    const batches: number[][] = [];
+    const committer = new GroupCommitter<number>({
+      maxBatch: 3,
+      lingerMs: 40,
+      write: (batch) => {
+        batches.push(batch);
+        return Promise.resolve();
+      },
+    });
+    const first = committer.submit(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = committer.submit(2);
+    assert.deepEqual(batches, [], 'nothing written before the linger ends');
+    await Promise.all([first, second]);
+    assert.deepEqual(batches, [[1, 2]]);
+    // A full batch does not wait.
+    const full = [3, 4, 5].map((n) => committer.submit(n));
+    assert.deepEqual(batches, [
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    await Promise.all(full);
+    // flushNow writes a lingering batch at once (shutdown).
+    const last = committer.submit(6);
+    committer.flushNow();
+    assert.deepEqual(batches.at(-1), [6]);
+    await last;
+  });
+
   it('caps a batch at maxBatch', async () => {
     const sizes: number[] = [];
     const committer = new GroupCommitter<number>({
