@@ -6,6 +6,8 @@
 // (it is dropped from the queue), and a batch's write is bounded by its earliest deadline, so the
 // store never receives a record for a caller that was already told "failed".
 
+import type { WriteLane } from './writeLane.ts';
+
 export interface GroupCommitOptions<T> {
   maxBatch: number;
   /** `timeoutMs` is the time left before the batch's earliest deadline (undefined: no deadline). */
@@ -17,6 +19,8 @@ export interface GroupCommitOptions<T> {
    */
   lingerMs?: number;
   onBatch?: (size: number, seconds: number) => void;
+  /** Shared with other committers writing to the same store: one write in flight among them all. */
+  lane?: WriteLane;
 }
 
 export class DeadlineExceededError extends Error {
@@ -62,8 +66,12 @@ export class GroupCommitter<T> {
   private queue: Pending<T>[] = [];
   private inFlight = false;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** The linger elapsed (or a flush was asked): write as soon as the lane allows. */
+  private ready = false;
 
-  constructor(private readonly options: GroupCommitOptions<T>) {}
+  constructor(private readonly options: GroupCommitOptions<T>) {
+    options.lane?.join(this);
+  }
 
   /** Resolves when the item is written; rejects if the write fails or `timeoutMs` passes first. */
   submit(item: T, timeoutMs?: number): Promise<void> {
@@ -82,26 +90,33 @@ export class GroupCommitter<T> {
 
   /** Writes whatever is lingering now (shutdown). */
   flushNow(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
-    this.pump(true);
+    this.ready = true;
+    this.pump();
   }
 
-  private pump(immediately = false): void {
+  /** The shared lane freed up. */
+  wake(): void {
+    this.pump();
+  }
+
+  private pump(): void {
     if (this.inFlight) return;
     const linger = this.options.lingerMs ?? 0;
-    if (!immediately && linger > 0 && this.queue.length < this.options.maxBatch) {
+    if (linger > 0 && !this.ready && this.queue.length > 0 && this.queue.length < this.options.maxBatch) {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = null;
-        this.pump(true);
+        this.ready = true;
+        this.pump();
       }, linger);
       return;
     }
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
     // Drop items whose callers already gave up: they were told the write failed.
     this.queue = this.queue.filter((pending) => !pending.settled);
     if (this.queue.length === 0) return;
+    if (this.options.lane && !this.options.lane.tryAcquire()) return; // woken when it frees up
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.ready = false;
     const batch = this.queue.splice(0, this.options.maxBatch);
     const earliest = Math.min(...batch.map((pending) => pending.deadline));
     const timeoutMs = Number.isFinite(earliest) ? Math.max(1, Math.floor(earliest - performance.now())) : undefined;
@@ -123,6 +138,7 @@ export class GroupCommitter<T> {
       )
       .finally(() => {
         this.inFlight = false;
+        if (this.options.lane) this.options.lane.release();
         this.pump();
       });
   }

@@ -267,7 +267,9 @@ export async function startFerret(): Promise<FerretChild> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'countersign-bench-'));
   let ferret: FerretDb;
   try {
-    ferret = await startFerretDb({ dataDir, port: await freePort() });
+    // BENCH_STORE_SYNC=normal: the embedded store as `countersign dev --store-sync normal` runs it.
+    const sync = process.env.BENCH_STORE_SYNC === 'normal' ? 'normal' : 'full';
+    ferret = await startFerretDb({ dataDir, port: await freePort(), sync });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

@@ -23,6 +23,14 @@ export interface FerretDbOptions {
   portHint?: string;
   /** Binary to run (default: the cached ferretdb-1.24.2). */
   binary?: string;
+  /**
+   * `full` (default): SQLite fsyncs every commit, so an acknowledged audit record survives a power
+   * cut. `normal`: WAL commits without fsync: records survive a crash of FerretDB or the gateway
+   * but the last commits can roll back on a power cut or kernel crash; single-record inserts
+   * take about half as long (0.9 vs 1.8 ms p50 here). Like MongoDB's default write concern,
+   * which does not wait for the journal either.
+   */
+  sync?: 'full' | 'normal';
 }
 
 export interface FerretDb {
@@ -54,7 +62,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
   await mkdir(stateDir, { recursive: true });
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=${pathToFileURL(sqliteDir).href}/`,
+    `--sqlite-url=${pathToFileURL(sqliteDir).href}/${options.sync === 'normal' ? '?_pragma=synchronous(normal)' : ''}`,
     `--listen-addr=${LOCALHOST}:${port}`,
     // Never call home, and no debug/metrics HTTP listener on a fixed port (8088 would clash).
     '--telemetry=disable',
@@ -69,7 +77,9 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
     name: 'ferretdb',
     command: binary,
     args,
-    env: { ...process.env, FERRETDB_TELEMETRY: 'disable' },
+    // GOGC=400: Go's collector ran ~10% of FerretDB's CPU on audit inserts; 400 saves 10–25% of
+    // its CPU per document for ~12 MB more memory (measured on the audit record shape).
+    env: { GOGC: '400', ...process.env, FERRETDB_TELEMETRY: 'disable' },
     ...(options.logger ? { logger: options.logger } : {}),
   });
 

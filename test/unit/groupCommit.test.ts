@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeadlineExceededError, GroupCommitter } from '../../audit/groupCommit.ts';
+import { WriteLane } from '../../audit/writeLane.ts';
 
 function deferred() {
   let resolve!: () => void;
@@ -118,5 +119,40 @@ describe('GroupCommitter', () => {
     await committer.submit(2);
     assert.ok(timeouts[0]! > 0 && timeouts[0]! <= 500);
     assert.equal(timeouts[1], undefined);
+  });
+});
+
+describe('WriteLane', () => {
+  it('lets one committer write at a time, the first to join going first when both wait', async () => {
+    const log: string[] = [];
+    const gates: Array<ReturnType<typeof deferred>> = [];
+    const lane = new WriteLane();
+    const committer = (name: string) =>
+      new GroupCommitter<number>({
+        maxBatch: 100,
+        lane,
+        write: (batch) => {
+          log.push(`${name}:${batch.join(',')}`);
+          const gate = deferred();
+          gates.push(gate);
+          return gate.promise;
+        },
+      });
+    const decisions = committer('decisions');
+    const outcomes = committer('outcomes');
+    const o1 = outcomes.submit(1);
+    const d1 = decisions.submit(10);
+    const o2 = outcomes.submit(2);
+    assert.deepEqual(log, ['outcomes:1'], 'the lane is taken: nothing else is written meanwhile');
+    gates[0]!.resolve();
+    await o1;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(log, ['outcomes:1', 'decisions:10'], 'decisions go before waiting outcomes');
+    gates[1]!.resolve();
+    await d1;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(log, ['outcomes:1', 'decisions:10', 'outcomes:2']);
+    gates[2]!.resolve();
+    await o2;
   });
 });
