@@ -167,9 +167,13 @@ export async function startGatewayChild(
   config: GatewayProcessConfig,
   extraExecArgv: string[] = [],
 ): Promise<GatewayChild> {
-  const child = fork(path.join(REPO_ROOT, 'bench/gatewayProcess.ts'), [], {
+  // BENCH_GATEWAY_SCRIPT: a pre-built bundle of bench/gatewayProcess.ts (see BENCHMARKS.md), to
+  // measure the gateway without tsx's on-the-fly compilation (esbuild keepNames: __name per closure).
+  const script = process.env.BENCH_GATEWAY_SCRIPT ?? path.join(REPO_ROOT, 'bench/gatewayProcess.ts');
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = fork(script, [], {
     cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx', '--expose-gc', ...extraExecArgv],
+    execArgv: [...loader, '--expose-gc', ...extraExecArgv],
     env: { ...process.env, BENCH_GATEWAY: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
