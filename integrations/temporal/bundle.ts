@@ -1,12 +1,29 @@
 // Workflow code is bundled (webpack, by @temporalio/worker) before a worker can run it. Production
 // pre-bundles once (`npm run build:workflows`) so workers start fast and run exactly the code that was
 // built; without a bundle the worker bundles in memory at start-up.
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type Logger as TemporalLogger, type WorkflowBundle } from '@temporalio/worker';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The package root, found by walking up to Countersign's package.json: this module runs from
+ * integrations/temporal/ under tsx and from dist/ in the production bundle.
+ */
+function packageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (manifest.name === 'countersign') return dir;
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) throw new Error(`no countersign package.json above ${start}`);
+  }
+}
+
+const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** The bundler's entry: every function exported here is a workflow type. */
 export const WORKFLOWS_PATH = resolve(ROOT, 'workflows/index.ts');

@@ -3,7 +3,7 @@
 // taken port give errors that say what to fix.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,133 +64,150 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number):
   });
 }
 
-describe('countersign dev', () => {
-  let dev: ChildProcess | undefined;
-  after(() => {
-    if (dev?.pid && alive(dev.pid)) dev.kill('SIGKILL');
-  });
+let dev: ChildProcess | undefined;
+after(() => {
+  if (dev?.pid && alive(dev.pid)) dev.kill('SIGKILL');
+});
 
-  it('starts the embedded default, serves the demo agent, and stops every child on SIGTERM', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'countersign-dev-'));
-    const [port, temporalPort, uiPort, mongoPort, deploymentsPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const configPath = path.join(dataDir, 'countersign.yaml');
-    const sample = (await import('node:fs/promises')).readFile(path.join(REPO_ROOT, 'countersign.yaml'), 'utf8');
-    await writeFile(
+/** `countersign dev` end to end through the given entry point (bin/countersign.js or the bundle). */
+async function devScenario(cli: string): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'countersign-dev-'));
+  const [port, temporalPort, uiPort, mongoPort, deploymentsPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const configPath = path.join(dataDir, 'countersign.yaml');
+  const sample = (await import('node:fs/promises')).readFile(path.join(REPO_ROOT, 'countersign.yaml'), 'utf8');
+  await writeFile(
+    configPath,
+    (await sample)
+      .replace('http://127.0.0.1:7420/mcp', `http://127.0.0.1:${deploymentsPort}/mcp`)
+      .replace(
+        'args: [--import, tsx, examples/upstreams/incidents/server.ts]',
+        `args: [--import, tsx, examples/upstreams/incidents/server.ts]\n    cwd: ${REPO_ROOT}`,
+      )
+      .replace('.data/incidents.json', path.join(dataDir, 'incidents.json'))
+      .replace('dir: ./policies', `dir: ${path.join(REPO_ROOT, 'policies')}`),
+  );
+  dev = spawn(
+    process.execPath,
+    [
+      cli,
+      'dev',
+      '--config',
       configPath,
-      (await sample)
-        .replace('http://127.0.0.1:7420/mcp', `http://127.0.0.1:${deploymentsPort}/mcp`)
-        .replace(
-          'args: [--import, tsx, examples/upstreams/incidents/server.ts]',
-          `args: [--import, tsx, examples/upstreams/incidents/server.ts]\n    cwd: ${REPO_ROOT}`,
-        )
-        .replace('.data/incidents.json', path.join(dataDir, 'incidents.json'))
-        .replace('dir: ./policies', `dir: ${path.join(REPO_ROOT, 'policies')}`),
-    );
-    dev = spawn(
-      process.execPath,
-      [
-        CLI,
-        'dev',
-        '--config',
-        configPath,
-        '--data-dir',
-        dataDir,
-        '--port',
-        `${port}`,
-        '--temporal-port',
-        `${temporalPort}`,
-        '--temporal-ui-port',
-        `${uiPort}`,
-        '--mongo-port',
-        `${mongoPort}`,
-        '--deployments-port',
-        `${deploymentsPort}`,
-      ],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const banner = await waitForOutput(dev, /Worker health check\s+healthy/, 150_000);
-    assert.match(banner, new RegExp(`MCP endpoint \\(agents\\)\\s+http://127.0.0.1:${port}/mcp`));
-    assert.match(banner, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${uiPort}`));
-    assert.match(banner, /incidents \(MCP 2025-11-25\), deployments \(MCP 2026-07-28\)/);
+      '--data-dir',
+      dataDir,
+      '--port',
+      `${port}`,
+      '--temporal-port',
+      `${temporalPort}`,
+      '--temporal-ui-port',
+      `${uiPort}`,
+      '--mongo-port',
+      `${mongoPort}`,
+      '--deployments-port',
+      `${deploymentsPort}`,
+    ],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const banner = await waitForOutput(dev, /Worker health check\s+healthy/, 150_000);
+  assert.match(banner, new RegExp(`MCP endpoint \\(agents\\)\\s+http://127.0.0.1:${port}/mcp`));
+  assert.match(banner, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${uiPort}`));
+  assert.match(banner, /incidents \(MCP 2025-11-25\), deployments \(MCP 2026-07-28\)/);
 
-    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
-    assert.equal(ui.status, 200, 'Temporal Web UI answers');
+  const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+  assert.equal(ui.status, 200, 'Temporal Web UI answers');
 
-    const demo = spawnSync(
-      process.execPath,
-      [CLI, 'demo', '--url', `http://127.0.0.1:${port}/mcp`, '--data-dir', dataDir],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(demo.status, 0, demo.stderr);
-    assert.match(demo.stdout, /granted consent cns_/);
-    assert.match(demo.stdout, /13 tools:/);
-    assert.match(demo.stdout, /incidents\.delete_incident \[destructive\]/);
-    assert.match(demo.stdout, /Approval required: 'incidents\.delete_incident'/);
+  const demo = spawnSync(
+    process.execPath,
+    [cli, 'demo', '--url', `http://127.0.0.1:${port}/mcp`, '--data-dir', dataDir],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(demo.status, 0, demo.stderr);
+  assert.match(demo.stdout, /granted consent cns_/);
+  assert.match(demo.stdout, /13 tools:/);
+  assert.match(demo.stdout, /incidents\.delete_incident \[destructive\]/);
+  assert.match(demo.stdout, /Approval required: 'incidents\.delete_incident'/);
 
-    const issued = spawnSync(
-      process.execPath,
-      [
-        CLI,
-        'token',
-        'issue',
-        '--human',
-        'bob@example.com',
-        '--agent',
-        'claude-code',
-        '--tools',
-        'incidents.*',
-        '--ttl',
-        '1h',
-        '--reason',
-        'triage',
-        '--gateway',
-        `http://127.0.0.1:${port}`,
-        '--data-dir',
-        dataDir,
-      ],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(issued.status, 0, issued.stderr);
-    assert.match(issued.stdout, /agent-session token:\n(ey[\w-]+\.[\w-]+\.[\w-]+)\n/);
-    assert.match(issued.stdout, /"Authorization": "Bearer ey/);
+  const issued = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'token',
+      'issue',
+      '--human',
+      'bob@example.com',
+      '--agent',
+      'claude-code',
+      '--tools',
+      'incidents.*',
+      '--ttl',
+      '1h',
+      '--reason',
+      'triage',
+      '--gateway',
+      `http://127.0.0.1:${port}`,
+      '--data-dir',
+      dataDir,
+    ],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(issued.status, 0, issued.stderr);
+  assert.match(issued.stdout, /agent-session token:\n(ey[\w-]+\.[\w-]+\.[\w-]+)\n/);
+  assert.match(issued.stdout, /"Authorization": "Bearer ey/);
 
-    const tail = spawnSync(
-      process.execPath,
-      [CLI, 'audit', 'tail', '--no-follow', '-n', '20', '--config', configPath],
-      {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        timeout: 30_000,
-        env: { ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/` },
-      },
-    );
-    assert.equal(tail.status, 0, tail.stderr);
-    assert.match(tail.stdout, /allow\s+ok\s+incidents\.search_incidents alice@example\.com via countersign-demo-agent/);
-    assert.match(tail.stdout, /needs-approval\s+not-forwarded\s+incidents\.delete_incident/);
+  const tail = spawnSync(process.execPath, [cli, 'audit', 'tail', '--no-follow', '-n', '20', '--config', configPath], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/` },
+  });
+  assert.equal(tail.status, 0, tail.stderr);
+  assert.match(tail.stdout, /allow\s+ok\s+incidents\.search_incidents alice@example\.com via countersign-demo-agent/);
+  assert.match(tail.stdout, /needs-approval\s+not-forwarded\s+incidents\.delete_incident/);
 
-    const children = descendants(dev.pid!);
-    assert.ok(
-      children.length >= 3,
-      `expected Temporal, FerretDB and the incidents upstream as children, got ${children.length}`,
-    );
-    const exited = new Promise<number | null>((resolve) => dev!.once('exit', (code) => resolve(code)));
-    dev.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    // Supervisor watchdogs poll once a second; give them that long to notice and exit.
-    for (let waited = 0; waited < 5000 && children.some(alive); waited += 250)
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    const left = children.filter(alive);
-    assert.deepEqual(
-      left,
-      [],
-      `no orphan processes: ${spawnSync('ps', ['-o', 'pid=,args=', '-p', left.join(',') || '0'], { encoding: 'utf8' }).stdout}`,
-    );
+  const children = descendants(dev.pid!);
+  assert.ok(
+    children.length >= 3,
+    `expected Temporal, FerretDB and the incidents upstream as children, got ${children.length}`,
+  );
+  const exited = new Promise<number | null>((resolve) => dev!.once('exit', (code) => resolve(code)));
+  dev.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  // Supervisor watchdogs poll once a second; give them that long to notice and exit.
+  for (let waited = 0; waited < 5000 && children.some(alive); waited += 250)
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  const left = children.filter(alive);
+  assert.deepEqual(
+    left,
+    [],
+    `no orphan processes: ${spawnSync('ps', ['-o', 'pid=,args=', '-p', left.join(',') || '0'], { encoding: 'utf8' }).stdout}`,
+  );
+}
+
+describe('countersign dev', () => {
+  it('starts the embedded default, serves the demo agent, and stops every child on SIGTERM', () => devScenario(CLI));
+});
+
+describe('the production bundle (npm run build)', () => {
+  it('runs the same embedded default from a pre-built bundle, worker included', async () => {
+    // Inside the repository, so the bundle's external packages resolve from node_modules.
+    const bundle = path.join(REPO_ROOT, 'dist', `e2e-${process.pid}`, 'countersign.mjs');
+    const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-gateway.ts', bundle], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(built.status, 0, built.stderr);
+    try {
+      await devScenario(bundle);
+    } finally {
+      await rm(path.dirname(bundle), { recursive: true, force: true });
+    }
   });
 });
 
