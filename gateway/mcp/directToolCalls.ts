@@ -82,7 +82,9 @@ export class DirectToolCalls {
       response.abandon();
       controller.abort(new Error('the client closed the connection'));
     });
-    this.inFlight.set(key, controller);
+    // Stateless clients may reuse ids: the first holder of a key keeps it until it finishes.
+    const registered = !this.inFlight.has(key);
+    if (registered) this.inFlight.set(key, controller);
     response.begin();
     const { progressToken } = call;
     const parentLogger = this.options.logger;
@@ -120,7 +122,9 @@ export class DirectToolCalls {
         },
         (error: unknown) => response.end({ jsonrpc: '2.0', id: call.id, error: toJsonRpcError(error) }),
       )
-      .finally(() => this.inFlight.delete(key));
+      .finally(() => {
+        if (registered) this.inFlight.delete(key);
+      });
   }
 }
 
