@@ -28,144 +28,30 @@ import {
   cleanupAll,
   installExitHooks,
   startFerret,
-  startGatewayChild,
   startUpstream,
   tempDir,
-  type GatewayChild,
 } from './lib/children.ts';
+import { startGatewayChild } from './lib/gatewayChild.ts';
 import { gatewayConfigText, grantConsent, prepareIdentity } from './lib/identity.ts';
-import {
-  closeSessions,
-  connectLegacy,
-  connectModern,
-  openIdleSessions,
-  runFixed,
-  summarize,
-  type Caller,
-  type LatencySummary,
-  withTimeout,
-} from './lib/load.ts';
 import { runLeanPeers, type LeanPeersResult } from './lib/leanPeers.ts';
+import { closeSessions, connectModern, openIdleSessions, withTimeout } from './lib/load.ts';
 import { machineInfo } from './lib/machine.ts';
-import { auditBatches, f, formatLean, heapSeries, print, type LatencyPair, type TargetLine } from './lib/report.ts';
 import {
   heapMb,
-  heapOverCalls,
   profiledRun,
   sustained,
   waitForQuietMachine,
   waitForQuietStore,
-  type LongRun,
   type ProcessIds,
 } from './lib/measure.ts';
-import { histogramDelta, parseHistogram, scrape, type Histogram } from './lib/promHistogram.ts';
+import { auditHistograms, latencyPair, log, longRun } from './lib/phases.ts';
+import { histogramDelta } from './lib/promHistogram.ts';
+import { auditBatches, f, formatLean, heapSeries, print } from './lib/report.ts';
+import { SETTINGS } from './lib/settings.ts';
+import { targetLines } from './lib/targets.ts';
 import { formatSummary, type ProfileSummary } from './profileSummary.ts';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const num = (name: string, fallback: number, quickValue: number): number => {
-  const raw = process.env[name];
-  if (raw !== undefined && raw !== '') {
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-    return value;
-  }
-  return quick ? quickValue : fallback;
-};
-
-const SETTINGS = {
-  tool: 'list_deployments',
-  arguments: {} as Record<string, unknown>,
-  n: num('BENCH_N', 2000, 300),
-  warmup: num('BENCH_WARMUP', 200, 100),
-  concurrencyHigh: num('BENCH_CONCURRENCY_HIGH', 32, 32),
-  sustainSeconds: num('BENCH_SUSTAIN_S', 10, 3),
-  sustainConcurrency: num('BENCH_SUSTAIN_CONCURRENCY', 64, 64),
-  sessions: num('BENCH_SESSIONS', 1000, 200),
-  longCalls: num('BENCH_LONG_CALLS', 200_000, 20_000),
-  longConcurrency: num('BENCH_LONG_CONCURRENCY', 16, 16),
-  longClient: (process.env.BENCH_LONG_CLIENT ?? 'legacy') as 'legacy' | 'modern',
-  longMaxSeconds: num('BENCH_LONG_MAX_S', 150, 60),
-  longSampleEvery: num('BENCH_LONG_SAMPLE_EVERY', 10_000, 5_000),
-  drainMaxSeconds: num('BENCH_DRAIN_MAX_S', 90, 30),
-  profile: args.has('--profile'),
-  attribute: args.has('--attribute'),
-  attributeOnly: args.has('--attribute-only'),
-  longOnly: args.has('--long-only'),
-  leanOnly: args.has('--lean-only'),
-  quick,
-};
-
-const TARGETS = {
-  addedP50Ms: 1,
-  addedP99Ms: 5,
-  callsPerSecond: 2000,
-  cpuUsPerCall: 400,
-  heapMbPer1000Sessions: 30,
-  /** "Flat": heap after GC at the end of the long run within this much of its start. */
-  flatHeapMb: 2,
-};
-
 const OUT_DIR = path.join(REPO_ROOT, '.bench');
-
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-async function latencyPair(direct: Caller, gateway: Caller, concurrency: number): Promise<LatencyPair> {
-  const measure = async (caller: Caller): Promise<LatencySummary & { errors: number }> => {
-    await runFixed(caller, SETTINGS.warmup, concurrency);
-    const result = await runFixed(caller, SETTINGS.n, concurrency);
-    if (result.errors > 0) log(`  ${caller.label}: ${result.errors} errors, first: ${result.firstError}`);
-    return { ...summarize(result.latencies), errors: result.errors };
-  };
-  log(`latency at concurrency ${concurrency}: ${SETTINGS.warmup} warm-up + ${SETTINGS.n} calls each way`);
-  const directSummary = await measure(direct);
-  const gatewaySummary = await measure(gateway);
-  return {
-    concurrency,
-    direct: directSummary,
-    gateway: gatewaySummary,
-    addedP50Ms: gatewaySummary.p50 - directSummary.p50,
-    addedP99Ms: gatewaySummary.p99 - directSummary.p99,
-  };
-}
-
-async function auditHistograms(gateway: GatewayChild): Promise<{ latency: Histogram; size: Histogram }> {
-  const text = await scrape(gateway.baseUrl);
-  return {
-    latency: parseHistogram(text, 'countersign_audit_batch_duration_seconds'),
-    size: parseHistogram(text, 'countersign_audit_batch_size'),
-  };
-}
-
-async function longRun(gateway: GatewayChild, token: string): Promise<LongRun> {
-  const tool = `deployments.${SETTINGS.tool}`;
-  const connect = SETTINGS.longClient === 'legacy' ? connectLegacy : connectModern;
-  const caller = await connect(
-    `gateway (${SETTINGS.longClient} session)`,
-    gateway.mcpUrl,
-    tool,
-    SETTINGS.arguments,
-    token,
-  );
-  try {
-    log(
-      `long run: ${SETTINGS.longCalls} calls on one ${SETTINGS.longClient} client, concurrency ${SETTINGS.longConcurrency}, at most ${SETTINGS.longMaxSeconds} s`,
-    );
-    return await heapOverCalls(gateway, caller, {
-      client: SETTINGS.longClient,
-      calls: SETTINGS.longCalls,
-      concurrency: SETTINGS.longConcurrency,
-      sampleEvery: SETTINGS.longSampleEvery,
-      maxSeconds: SETTINGS.longMaxSeconds,
-      log,
-      ...(process.env.BENCH_LONG_SNAPSHOTS ? { snapshots: path.join(OUT_DIR, 'long') } : {}),
-    });
-  } finally {
-    await caller.close();
-  }
-}
 
 async function main(): Promise<void> {
   installExitHooks();
@@ -249,7 +135,7 @@ async function main(): Promise<void> {
     await direct.close();
     await viaGateway.close();
     await waitForQuietMachine(log);
-    const long = await longRun(gateway, token);
+    const long = await longRun(gateway, token, OUT_DIR);
     await withTimeout(store.close(), 5000, undefined);
     const file = path.join(OUT_DIR, 'long.json');
     await writeFile(
@@ -329,7 +215,7 @@ async function main(): Promise<void> {
 
   // (6) heap over many calls on one session.
   recordsAt['beforeLongRun'] = await auditRecords();
-  const long = await longRun(gateway, token);
+  const long = await longRun(gateway, token, OUT_DIR);
   recordsAt['afterLongRun'] = await auditRecords();
   await withTimeout(store.close(), 5000, undefined);
 
@@ -342,60 +228,7 @@ async function main(): Promise<void> {
     attribution = await runAttribution({ upstream, ferret: freshFerret, identity, outDir: OUT_DIR, log });
   }
 
-  const targets: TargetLine[] = [
-    {
-      target: `added p50 at concurrency 1 ≤ ${TARGETS.addedP50Ms} ms`,
-      value: `${f(c1.addedP50Ms)} ms`,
-      pass: c1.addedP50Ms <= TARGETS.addedP50Ms,
-    },
-    {
-      target: `added p99 at concurrency 1 ≤ ${TARGETS.addedP99Ms} ms`,
-      value: `${f(c1.addedP99Ms)} ms`,
-      pass: c1.addedP99Ms <= TARGETS.addedP99Ms,
-    },
-    {
-      target: `≥ ${TARGETS.callsPerSecond} calls/s sustained, zero errors`,
-      value: `${f(sustainedGateway.callsPerSecond, 0)} calls/s, ${sustainedGateway.errors} errors`,
-      pass: sustainedGateway.callsPerSecond >= TARGETS.callsPerSecond && sustainedGateway.errors === 0,
-    },
-    {
-      target: `gateway CPU ≤ ${TARGETS.cpuUsPerCall} µs per call`,
-      value: `${f(sustainedGateway.cpuUsPerCall.gateway, 0)} µs`,
-      pass: sustainedGateway.cpuUsPerCall.gateway <= TARGETS.cpuUsPerCall,
-    },
-    {
-      target: `lean peers: added p50 at c=1 ≤ ${TARGETS.addedP50Ms} ms`,
-      value: `${f(leanResult.latencyC1.addedP50Ms)} ms`,
-      pass: leanResult.latencyC1.addedP50Ms <= TARGETS.addedP50Ms,
-    },
-    {
-      target: `lean peers: added p99 at c=1 ≤ ${TARGETS.addedP99Ms} ms`,
-      value: `${f(leanResult.latencyC1.addedP99Ms)} ms`,
-      pass: leanResult.latencyC1.addedP99Ms <= TARGETS.addedP99Ms,
-    },
-    {
-      target: `lean peers: ≥ ${TARGETS.callsPerSecond} calls/s sustained, zero errors`,
-      value: `${f(leanResult.sustainedGateway.callsPerSecond, 0)} calls/s, ${leanResult.sustainedGateway.errors} errors`,
-      pass:
-        leanResult.sustainedGateway.callsPerSecond >= TARGETS.callsPerSecond &&
-        leanResult.sustainedGateway.errors === 0,
-    },
-    {
-      target: `lean peers: gateway CPU ≤ ${TARGETS.cpuUsPerCall} µs per call`,
-      value: `${f(leanResult.sustainedGateway.cpuUsPerCall.gateway, 0)} µs`,
-      pass: leanResult.sustainedGateway.cpuUsPerCall.gateway <= TARGETS.cpuUsPerCall,
-    },
-    {
-      target: `≤ ${TARGETS.heapMbPer1000Sessions} MB heap per 1,000 idle sessions`,
-      value: `${f(sessions.mbPer1000)} MB`,
-      pass: sessions.count === SETTINGS.sessions && sessions.mbPer1000 <= TARGETS.heapMbPer1000Sessions,
-    },
-    {
-      target: `heap flat over ${SETTINGS.longCalls} calls on one session (growth ≤ ${TARGETS.flatHeapMb} MB)`,
-      value: `${f(long.growthMb)} MB over ${long.calls} calls (slope ${f(long.slopeMbPer100k)} MB/100k), ${long.errors} errors${long.stoppedEarly ? ', stopped early' : ''}`,
-      pass: long.calls >= SETTINGS.longCalls && long.errors === 0 && long.growthMb <= TARGETS.flatHeapMb,
-    },
-  ];
+  const targets = targetLines({ c1, sustainedGateway, lean: leanResult, sessions, long });
 
   const result = {
     date: startedAt.toISOString(),

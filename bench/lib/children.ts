@@ -1,7 +1,7 @@
 // The bench's child processes: the deployments upstream, the gateway (bench/gatewayProcess.ts) and
 // FerretDB. Every child is registered for clean-up, which runs on normal exit, on failure and on
 // SIGINT/SIGTERM; anything still alive when the bench process exits is SIGKILLed.
-import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startFerretDb, type FerretDb } from '../../integrations/embedded/ferretdb.ts';
 import { freePort } from '../../integrations/embedded/ports.ts';
-import type { GatewayProcessConfig, GatewayReady } from '../gatewayProcess.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,7 +16,7 @@ type Cleanup = { name: string; run: () => Promise<void> };
 const cleanups: Cleanup[] = [];
 const liveChildren = new Set<ChildProcess>();
 
-function register(name: string, run: () => Promise<void>): () => void {
+export function register(name: string, run: () => Promise<void>): () => void {
   const entry = { name, run };
   cleanups.push(entry);
   return () => {
@@ -78,14 +77,14 @@ function watchdog(child: ChildProcess): void {
   child.once('exit', () => guard.kill('SIGKILL'));
 }
 
-function track(child: ChildProcess): void {
+export function track(child: ChildProcess): void {
   liveChildren.add(child);
   watchdog(child);
   child.once('exit', () => liveChildren.delete(child));
 }
 
 /** Waits for exit; SIGTERM first, SIGKILL after `graceMs`. */
-async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -94,7 +93,7 @@ async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   clearTimeout(timer);
 }
 
-function keepTail(child: ChildProcess, lines: string[], onLine?: (line: string) => void): void {
+export function keepTail(child: ChildProcess, lines: string[], onLine?: (line: string) => void): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -154,106 +153,6 @@ export async function startUpstream(script = 'examples/upstreams/deployments/ser
   };
 }
 
-export interface GatewayChild {
-  mcpUrl: string;
-  baseUrl: string;
-  pid: number;
-  request<T = Record<string, unknown>>(type: string, extra?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
-  /** Orderly shutdown over IPC (so a --cpu-prof profile gets written), SIGKILL if that fails. */
-  stop(): Promise<void>;
-}
-
-export async function startGatewayChild(
-  config: GatewayProcessConfig,
-  extraExecArgv: string[] = [],
-): Promise<GatewayChild> {
-  // BENCH_GATEWAY_SCRIPT: a pre-built bundle of bench/gatewayProcess.ts (see BENCHMARKS.md), to
-  // measure the gateway without tsx's on-the-fly compilation (esbuild keepNames: __name per closure).
-  const script = process.env.BENCH_GATEWAY_SCRIPT ?? path.join(REPO_ROOT, 'bench/gatewayProcess.ts');
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = fork(script, [], {
-    cwd: REPO_ROOT,
-    execArgv: [...loader, '--expose-gc', ...extraExecArgv],
-    env: { ...process.env, BENCH_GATEWAY: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  track(child);
-  const tail: string[] = [];
-  keepTail(child, tail);
-  let nextId = 1;
-  const waiting = new Map<
-    number,
-    { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }
-  >();
-  const ready = new Promise<GatewayReady>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway (${config.variant}) did not start within 60 s:\n${tail.join('\n')}`)),
-      60_000,
-    );
-    child.on('message', (raw) => {
-      const message = raw as { type?: string; id?: number; ok?: boolean; error?: string };
-      if (message.type === 'ready') {
-        clearTimeout(timer);
-        resolve(message as GatewayReady);
-        return;
-      }
-      const pending = message.id === undefined ? undefined : waiting.get(message.id);
-      if (!pending) return;
-      waiting.delete(message.id!);
-      if (message.ok) pending.resolve(message);
-      else pending.reject(new Error(message.error ?? 'gateway request failed'));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      const error = new Error(`gateway (${config.variant}) exited (${code ?? signal}):\n${tail.join('\n')}`);
-      for (const pending of waiting.values()) pending.reject(error);
-      waiting.clear();
-      reject(error);
-    });
-  });
-  const stop = async (): Promise<void> => {
-    unregister();
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    try {
-      child.send({ id: 0, type: 'shutdown' });
-    } catch {
-      child.kill('SIGKILL');
-    }
-    await exited;
-    clearTimeout(timer);
-  };
-  const unregister = register(`gateway-${config.variant}`, stop);
-  const { mcpUrl, baseUrl } = await ready;
-  return {
-    mcpUrl,
-    baseUrl,
-    pid: child.pid!,
-    request: <T>(type: string, extra: Record<string, unknown> = {}, timeoutMs = 60_000) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++;
-        const timer = setTimeout(() => {
-          waiting.delete(id);
-          reject(new Error(`gateway did not answer ${type} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiting.set(id, {
-          resolve: (value) => {
-            clearTimeout(timer);
-            resolve(value as T);
-          },
-          reject: (error) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        });
-        child.send({ id, type, ...extra });
-      }),
-    stop,
-  };
-}
-
-/** A temp dir removed at clean-up. */
 export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   register(`rm ${dir}`, () => rm(dir, { recursive: true, force: true }));
@@ -291,35 +190,6 @@ export async function startFerret(): Promise<FerretChild> {
       await stop();
     },
   };
-}
-
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  clockTicks ??= (() => {
-    try {
-      return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-    } catch {
-      return 100;
-    }
-  })();
-  return clockTicks;
-}
-
-/** Non-idle CPU of the whole machine since boot (all cores), in microseconds. */
-export async function machineBusyMicros(): Promise<number> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0] ?? '';
-  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-  const ticks = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
-  return (ticks / ticksPerSecond()) * 1e6;
-}
-
-/** User+system CPU of any process from /proc, in microseconds (resolution: one clock tick). */
-export async function procCpuMicros(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / ticksPerSecond()) * 1e6;
 }
 
 /**

@@ -5,7 +5,8 @@
 // gateway's own: latency added at c=1, sustained calls/s at c=64 and CPU per call of each process.
 import type { GatewayVariant } from '../gatewayProcess.ts';
 import { gatewayConfigText, grantConsent, type BenchIdentity } from './identity.ts';
-import { startGatewayChild, startUpstream, type FerretChild } from './children.ts';
+import { startUpstream, type FerretChild } from './children.ts';
+import { startGatewayChild } from './gatewayChild.ts';
 import { runFixed, summarize, type LatencySummary } from './load.ts';
 import { profiledRun, sustained, waitForQuietMachine, type SustainedRun } from './measure.ts';
 import { formatSummary } from '../profileSummary.ts';

@@ -2,7 +2,8 @@
 // the bench, a sustained run with CPU per call, and a profiled sustained run.
 import { readFile } from 'node:fs/promises';
 import { summariseProfile, type CpuProfile, type ProfileSummary } from '../profileSummary.ts';
-import { machineBusyMicros, procCpuMicros, type GatewayChild } from './children.ts';
+import type { GatewayChild } from './gatewayChild.ts';
+import { machineBusyMicros, procCpuMicros } from './procCpu.ts';
 import { runFixed, runFor, summarize, type Caller, type LatencySummary, type RunResult } from './load.ts';
 
 function log(message: string): void {
