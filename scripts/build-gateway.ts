@@ -5,19 +5,9 @@
 // Usage: node --import tsx scripts/build-gateway.ts [outfile]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleNodeEntry } from './lib/bundleNodeEntry.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outfile = path.resolve(process.argv[2] ?? path.join(root, 'dist/countersign.mjs'));
-await build({
-  entryPoints: [path.join(root, 'cli/main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
+await bundleNodeEntry(path.join(root, 'cli/main.ts'), outfile);
 process.stdout.write(`built ${path.relative(process.cwd(), outfile) || outfile}\n`);

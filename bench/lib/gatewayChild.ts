@@ -3,7 +3,26 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import type { GatewayProcessConfig, GatewayReady } from '../gatewayProcess.ts';
+import { bundleNodeEntry } from '../../scripts/lib/bundleNodeEntry.ts';
 import { REPO_ROOT, keepTail, register, track } from './children.ts';
+
+const GATEWAY_SOURCE = path.join(REPO_ROOT, 'bench/gatewayProcess.ts');
+let bundled: Promise<string> | undefined;
+
+/**
+ * The gateway runs pre-built, as production runs it (`npm run build`): under tsx every closure
+ * created per call also pays esbuild's keepNames `__name()`, 10–13% of the gateway's CPU.
+ * BENCH_GATEWAY_SCRIPT=<file> runs another script (`tsx` runs the source under tsx).
+ */
+function gatewayScript(): Promise<string> {
+  const chosen = process.env.BENCH_GATEWAY_SCRIPT;
+  if (chosen === 'tsx') return Promise.resolve(GATEWAY_SOURCE);
+  if (chosen) return Promise.resolve(path.resolve(chosen));
+  // In .bench/, one level below the root like bench/, so the bundle's import.meta.url paths hold.
+  const outfile = path.join(REPO_ROOT, '.bench/gateway.mjs');
+  bundled ??= bundleNodeEntry(GATEWAY_SOURCE, outfile).then(() => outfile);
+  return bundled;
+}
 
 export interface GatewayChild {
   mcpUrl: string;
@@ -18,9 +37,7 @@ export async function startGatewayChild(
   config: GatewayProcessConfig,
   extraExecArgv: string[] = [],
 ): Promise<GatewayChild> {
-  // BENCH_GATEWAY_SCRIPT: a pre-built bundle of bench/gatewayProcess.ts (see BENCHMARKS.md), to
-  // measure the gateway without tsx's on-the-fly compilation (esbuild keepNames: __name per closure).
-  const script = process.env.BENCH_GATEWAY_SCRIPT ?? path.join(REPO_ROOT, 'bench/gatewayProcess.ts');
+  const script = await gatewayScript();
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = fork(script, [], {
     cwd: REPO_ROOT,
