@@ -160,7 +160,10 @@ export async function tempDir(prefix: string): Promise<string> {
 }
 
 export interface FerretChild {
+  /** What the gateway connects to, as under `countersign dev`: the Unix socket. */
   uri: string;
+  /** Loopback TCP. */
+  tcpUri: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -183,7 +186,9 @@ export async function startFerret(): Promise<FerretChild> {
   };
   const unregister = register('ferretdb', stop);
   return {
-    uri: ferret.uri,
+    // BENCH_STORE_TCP=1: the gateway reaches the store over loopback TCP instead (to compare).
+    uri: process.env.BENCH_STORE_TCP === '1' ? ferret.uri : ferret.localUri,
+    tcpUri: ferret.uri,
     pid: ferret.pid!,
     stop: async () => {
       unregister();

@@ -98,7 +98,8 @@ async function runDev(flags: DevFlags): Promise<void> {
       () => ferret.stop(),
     );
 
-    const mongo = await connectMongo(ferret.uri, loaded.file.audit.database);
+    // The gateway and worker share this machine with the store: they use its Unix socket.
+    const mongo = await connectMongo(ferret.localUri, loaded.file.audit.database);
     cleanups.push(() => mongo.close());
 
     const deployments = await startDeploymentsServer({
@@ -134,6 +135,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
       mongoUri: ferret.uri,
+      mongoSocketUri: ferret.socketUri,
       deploymentsUrl: deployments.url,
       dataDir,
       health,

@@ -5,6 +5,8 @@ export interface DevBanner {
   temporalAddress: string;
   temporalUiUrl: string | undefined;
   mongoUri: string;
+  /** The store's Unix socket, which the gateway and worker use (null: TCP only). */
+  mongoSocketUri: string | null;
   deploymentsUrl: string;
   dataDir: string;
   health: string;
@@ -23,7 +25,7 @@ export function printDevBanner(
     `  Health / metrics        ${banner.gatewayUrl}/healthz   ${banner.gatewayUrl}/metrics`,
     `  Temporal Web UI         ${banner.temporalUiUrl ?? '(headless)'}`,
     `  Temporal gRPC           ${banner.temporalAddress}`,
-    `  MongoDB wire (FerretDB) ${banner.mongoUri}`,
+    `  MongoDB wire (FerretDB) ${banner.mongoUri}${banner.mongoSocketUri ? `   (gateway, worker: ${banner.mongoSocketUri})` : ''}`,
     `  Example upstreams       ${banner.upstreams.join(', ')}`,
     `  Deployments upstream    ${banner.deploymentsUrl}`,
     `  Data directory          ${banner.dataDir}`,

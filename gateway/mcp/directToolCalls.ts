@@ -10,6 +10,7 @@ import type http from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { UnknownToolError, errorMessage } from '../errors.ts';
+import { CallCancellation } from '../pipeline/callCancellation.ts';
 import type { CallPipeline } from '../pipeline/callPipeline.ts';
 import { GATEWAY_INFO } from './agentFacingServer.ts';
 import { cancelledRequestId, classifyFastToolCall, isJsonContentType, type FastToolCall } from './fastToolCall.ts';
@@ -29,7 +30,7 @@ export interface DirectToolCallsOptions {
 
 export class DirectToolCalls {
   /** In-flight calls by principal, transport session and JSON-RPC id, for `notifications/cancelled`. */
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, CallCancellation>();
 
   constructor(private readonly options: DirectToolCallsOptions) {}
 
@@ -74,7 +75,7 @@ export class DirectToolCalls {
   }
 
   private serve(res: http.ServerResponse, call: FastToolCall, identity: RequestIdentity, key: string): void {
-    const controller = new AbortController();
+    const controller = new CallCancellation();
     const response = new ToolCallResponse(res, call.era === 'legacy');
     // 'close' also fires after a normal end; only a close before the answer is a cancellation.
     res.on('close', () => {
@@ -96,7 +97,7 @@ export class DirectToolCalls {
         principal: identity.principal,
         consent: identity.consent,
         protocolVersion: call.protocolVersion,
-        signal: controller.signal,
+        signal: controller,
         // Most calls log nothing: the child logger is made on first use.
         get logger() {
           return (logger ??= parentLogger.child({ requestId: identity.requestId, mcpRequestId: call.id }));
@@ -117,7 +118,7 @@ export class DirectToolCalls {
       .then(
         (result) => {
           // A cancelled request gets no response (MCP: the receiver SHOULD NOT answer it).
-          if (controller.signal.aborted) response.close();
+          if (controller.aborted) response.close();
           else response.end({ jsonrpc: '2.0', id: call.id, result: encodeResult(result, call.era) });
         },
         (error: unknown) => response.end({ jsonrpc: '2.0', id: call.id, error: toJsonRpcError(error) }),

@@ -11,6 +11,7 @@ import { canonicalHash } from '../canonicalJson.ts';
 import { CallCancelledError, GatewayError, ToolBlockedError, UnknownToolError, errorMessage } from '../errors.ts';
 import type { UpstreamPool } from '../upstreams/upstreamPool.ts';
 import { checkArguments, type ArgumentLimits } from './argumentLimits.ts';
+import type { CancelSignal } from './callCancellation.ts';
 import { checkPinned } from '../consent/pinning.ts';
 import type { ConsentRecord } from '../consent/records.ts';
 import type { CallDecider, Principal } from './decision.ts';
@@ -26,7 +27,7 @@ export interface ToolCallRequest {
   /** The caller's live consent (already checked: not revoked, not expired, session not paused). */
   consent: ConsentRecord;
   protocolVersion: string | null;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Relays upstream progress to the agent on its own request stream; absent if it sent no progress token. */
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
   logger: Logger;

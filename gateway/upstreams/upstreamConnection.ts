@@ -8,6 +8,7 @@ import { UpstreamCallError, UpstreamTimeoutError, UpstreamUnavailableError, erro
 import { canonicalHash } from '../canonicalJson.ts';
 import { ModernHttpCaller } from './modernHttpCaller.ts';
 import { createTransport } from './transports.ts';
+import { toAbortSignal, type CancelSignal } from '../pipeline/callCancellation.ts';
 
 type PriorDiscovery = NonNullable<Parameters<Client['connect']>[1]>['prior'];
 
@@ -27,7 +28,7 @@ export interface UpstreamState {
 }
 
 export interface CallOptions {
-  signal: AbortSignal;
+  signal: CancelSignal;
   timeoutMs: number;
   maxTotalTimeoutMs: number;
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
@@ -150,7 +151,7 @@ export class UpstreamConnection {
           log.debug({ stderr: chunk.toString().trimEnd() }, 'upstream stderr'),
         );
       }
-      if (era === 'modern') await this.listenForChanges(client, log);
+      if (era === 'modern') this.watchChangeSubscription(client, log);
       log.info({ era, protocolVersion: this.state.protocolVersion, tools: tools.length }, 'upstream connected');
       this.options.onConnectionChanged?.(this.name, true);
       this.options.onToolsChanged(this.name);
@@ -173,23 +174,24 @@ export class UpstreamConnection {
     );
   }
 
-  /** On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. */
-  private async listenForChanges(client: Client, log: Logger): Promise<void> {
-    try {
-      const subscription = await client.listen({ toolsListChanged: true });
-      this.subscription = subscription;
-      void subscription.closed.then((reason) => {
-        if (reason === 'remote' && !this.closed && this.client === client) {
-          log.warn('upstream change subscription dropped; reconnecting');
-          this.handleDisconnect('subscription dropped');
-        }
-      });
-    } catch (error) {
-      log.info(
-        { err: errorMessage(error) },
-        'upstream does not offer subscriptions/listen; tool changes are picked up on reconnect',
-      );
+  /**
+   * On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. The SDK client
+   * opens it during connect (ClientOptions.listChanged, when the server advertises
+   * tools.listChanged); opening another here made two streams per upstream. This watches that one.
+   */
+  private watchChangeSubscription(client: Client, log: Logger): void {
+    const subscription = client.autoOpenedSubscription;
+    if (!subscription) {
+      log.info('upstream offers no tools.listChanged subscription; tool changes are picked up on reconnect');
+      return;
     }
+    this.subscription = subscription;
+    void subscription.closed.then((reason) => {
+      if (reason === 'remote' && !this.closed && this.client === client) {
+        log.warn('upstream change subscription dropped; reconnecting');
+        this.handleDisconnect('subscription dropped');
+      }
+    });
   }
 
   private handleDisconnect(reason: string): void {
@@ -231,7 +233,7 @@ export class UpstreamConnection {
       return await client.callTool(
         { name: tool, arguments: args },
         {
-          signal: options.signal,
+          signal: toAbortSignal(options.signal),
           timeout: options.timeoutMs,
           resetTimeoutOnProgress: true,
           maxTotalTimeout: options.maxTotalTimeoutMs,

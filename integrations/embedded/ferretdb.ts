@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { resolveBinary } from './binaries.ts';
 import { spawnManaged, waitUntilReady, type EmbeddedLogger, type ManagedChild } from './childProcess.ts';
 import { assertPortFree, canConnect, LOCALHOST } from './ports.ts';
+import { MAX_SOCKET_PATH_BYTES, claimSocketPath, mongoSocketUri } from './unixSocket.ts';
 
 export interface FerretDbOptions {
   /** Databases go to <dataDir>/ferretdb/ (one SQLite file each), state to <dataDir>/ferretdb-state/. */
@@ -31,11 +32,20 @@ export interface FerretDbOptions {
    * which does not wait for the journal either.
    */
   sync?: 'full' | 'normal';
+  /**
+   * Also listen on <dataDir>/ferretdb.sock (default true), for processes on this machine; skipped
+   * when that path is too long to bind. `localUri` says which one to use.
+   */
+  unixSocket?: boolean;
 }
 
 export interface FerretDb {
-  /** mongodb://127.0.0.1:<port> — pick the database in code. */
+  /** mongodb://127.0.0.1:<port> — pick the database in code. What people and tools connect to. */
   uri: string;
+  /** The Unix socket's URI, or null when it is off. */
+  socketUri: string | null;
+  /** The cheapest way in from this machine: the socket if there is one, else `uri`. */
+  localUri: string;
   port: number;
   dataDir: string;
   pid: number | undefined;
@@ -60,10 +70,14 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
   // FerretDB does not create the SQLite directory itself; the trailing slash is required.
   await mkdir(sqliteDir, { recursive: true });
   await mkdir(stateDir, { recursive: true });
+  const socketPath = join(dataDir, 'ferretdb.sock');
+  const useSocket = options.unixSocket !== false && Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH_BYTES;
+  if (useSocket) await claimSocketPath(socketPath, 'FerretDB (embedded MongoDB-wire store)');
   const args = [
     '--handler=sqlite',
     `--sqlite-url=${pathToFileURL(sqliteDir).href}/${options.sync === 'normal' ? '?_pragma=synchronous(normal)' : ''}`,
     `--listen-addr=${LOCALHOST}:${port}`,
+    ...(useSocket ? [`--listen-unix=${socketPath}`] : []),
     // Never call home, and no debug/metrics HTTP listener on a fixed port (8088 would clash).
     '--telemetry=disable',
     '--debug-addr=-',
@@ -72,6 +86,7 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
     `--log-level=${options.logLevel ?? 'warn'}`,
   ];
   const uri = `mongodb://${LOCALHOST}:${port}`;
+  const socketUri = useSocket ? mongoSocketUri(socketPath) : null;
   options.logger?.info({ uri, dataDir }, 'starting FerretDB');
   const child = spawnManaged({
     name: 'ferretdb',
@@ -87,12 +102,15 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
   await waitUntilReady(child, {
     service: `FerretDB on ${LOCALHOST}:${port}`,
     timeoutMs: options.startTimeoutMs ?? 30_000,
-    probe: () => pingAnswers(uri, port),
+    // Both listeners must be up: the socket is what this machine's processes will use.
+    probe: async () => (await pingAnswers(uri, port)) && (socketUri === null || (await mongoPings(socketUri))),
   });
   options.logger?.info({ uri, ms: Date.now() - started }, 'FerretDB ready');
 
   return {
     uri,
+    socketUri,
+    localUri: socketUri ?? uri,
     port,
     dataDir,
     pid: child.pid,
@@ -105,6 +123,11 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
 
 async function pingAnswers(uri: string, port: number): Promise<boolean> {
   if (!(await canConnect(port))) return false;
+  return mongoPings(uri);
+}
+
+/** A MongoClient connects and `ping` succeeds (TCP or socket URI). */
+async function mongoPings(uri: string): Promise<boolean> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
   try {
     await client.connect();

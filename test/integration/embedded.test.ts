@@ -49,20 +49,48 @@ describe('FerretDB (embedded MongoDB-wire store)', () => {
     }
   });
 
-  test('keeps its data when killed and restarted on the same data dir and port', async () => {
-    const pid = ferret.server().pid;
-    await ferret.kill();
-    assert.equal(isAlive(pid), false);
-    await ferret.restart();
-    const client = await MongoClient.connect(ferret.uri, { serverSelectionTimeoutMS: 5_000 });
+  test('serves the same data on its Unix socket, which is what this machine uses', async () => {
+    const server = ferret.server();
+    assert.ok(server.socketUri, 'the socket is on by default');
+    assert.equal(server.localUri, server.socketUri);
+    assert.match(decodeURIComponent(server.socketUri), /ferretdb\.sock$/);
+    const client = await MongoClient.connect(server.socketUri, { serverSelectionTimeoutMS: 5_000 });
     try {
       const doc = await client
         .db('countersign_test')
         .collection('events')
-        .findOne({ _id: 'a' as never });
-      assert.equal(doc?.tool, 'jira.create_issue');
+        .findOne({ _id: 'b' as never });
+      assert.equal(doc?.tool, 'github.delete_repo');
     } finally {
       await client.close();
+    }
+  });
+
+  test('refuses to start a second store on a data dir whose socket is live', async () => {
+    await assert.rejects(startFerretDb({ dataDir: ferret.dataDir, port: await freePort() }), (error: Error) => {
+      assert.equal((error as Error & { code?: string }).code, 'SOCKET_IN_USE');
+      assert.match(error.message, /another process is already serving it/);
+      return true;
+    });
+  });
+
+  test('keeps its data when killed and restarted on the same data dir and port', async () => {
+    const pid = ferret.server().pid;
+    await ferret.kill();
+    assert.equal(isAlive(pid), false);
+    // SIGKILL leaves the socket file behind; the restart reclaims it.
+    await ferret.restart();
+    for (const uri of [ferret.uri, ferret.server().socketUri!]) {
+      const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+      try {
+        const doc = await client
+          .db('countersign_test')
+          .collection('events')
+          .findOne({ _id: 'a' as never });
+        assert.equal(doc?.tool, 'jira.create_issue', uri);
+      } finally {
+        await client.close();
+      }
     }
   });
 });
