@@ -9,24 +9,28 @@ export interface LaneMember {
 }
 
 export class WriteLane {
-  private busy = false;
+  private held = false;
   private readonly members: LaneMember[] = [];
 
   join(member: LaneMember): void {
     this.members.push(member);
   }
 
-  tryAcquire(): boolean {
-    if (this.busy) return false;
-    this.busy = true;
-    return true;
+  /** A member checks this before taking the lane (and does nothing while it is held). */
+  get busy(): boolean {
+    return this.held;
+  }
+
+  acquire(): void {
+    if (this.held) throw new Error('WriteLane.acquire: the lane is already held');
+    this.held = true;
   }
 
   release(): void {
-    this.busy = false;
+    this.held = false;
     for (const member of this.members) {
       member.wake();
-      if (this.busy) return;
+      if (this.held) return;
     }
   }
 }
