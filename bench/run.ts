@@ -36,6 +36,7 @@ import { gatewayConfigText, grantConsent, prepareIdentity } from './lib/identity
 import { runLeanPeers, type LeanPeersResult } from './lib/leanPeers.ts';
 import { closeSessions, connectModern, openIdleSessions, withTimeout } from './lib/load.ts';
 import { machineInfo } from './lib/machine.ts';
+import { printListenerWarningsOnce } from './lib/quietWarnings.ts';
 import {
   heapMb,
   profiledRun,
@@ -55,6 +56,7 @@ const OUT_DIR = path.join(REPO_ROOT, '.bench');
 
 async function main(): Promise<void> {
   installExitHooks();
+  printListenerWarningsOnce();
   const startedAt = new Date();
   const machine = machineInfo();
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, node ${machine.node}`);
