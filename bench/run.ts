@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   printListenerWarningsOnce();
   const startedAt = new Date();
   const machine = machineInfo();
-  log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, node ${machine.node}`);
+  log(
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, node ${machine.node}, ` +
+      `JSON round trip ${machine.jsonRoundTripUs} µs`,
+  );
   await mkdir(OUT_DIR, { recursive: true });
   await acquireBenchLock(OUT_DIR, log);
 

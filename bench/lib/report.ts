@@ -102,7 +102,8 @@ export function print(
   const lines = [
     '',
     `Countersign benchmark, ${result.date}`,
-    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB RAM, node ${m.node}, ${m.kernel}`,
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB RAM, node ${m.node}, ${m.kernel}; ` +
+      `JSON round trip of a small object ${m.jsonRoundTripUs} µs`,
     `tool: ${settings.tool} direct vs deployments.${settings.tool} via the gateway (v2 client pinned 2026-07-28)`,
     '',
     row('', 'direct', 'gateway', 'added'),
