@@ -151,7 +151,7 @@ export class UpstreamConnection {
           log.debug({ stderr: chunk.toString().trimEnd() }, 'upstream stderr'),
         );
       }
-      if (era === 'modern') this.watchChangeSubscription(client, log);
+      if (era === 'modern') await this.watchChangeSubscription(client, log);
       log.info({ era, protocolVersion: this.state.protocolVersion, tools: tools.length }, 'upstream connected');
       this.options.onConnectionChanged?.(this.name, true);
       this.options.onToolsChanged(this.name);
@@ -175,15 +175,23 @@ export class UpstreamConnection {
   }
 
   /**
-   * On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. The SDK client
-   * opens it during connect (ClientOptions.listChanged, when the server advertises
-   * tools.listChanged); opening another here made two streams per upstream. This watches that one.
+   * On the 2026-07-28 revision list changes arrive on a subscriptions/listen stream. On a fresh
+   * connect the SDK client opens it itself (ClientOptions.listChanged, when the server advertises
+   * tools.listChanged); a reconnect from the cached discovery (`prior`) does not, so then it is
+   * opened here. Exactly one stream either way: opening one unconditionally made two.
    */
-  private watchChangeSubscription(client: Client, log: Logger): void {
-    const subscription = client.autoOpenedSubscription;
+  private async watchChangeSubscription(client: Client, log: Logger): Promise<void> {
+    let subscription = client.autoOpenedSubscription;
     if (!subscription) {
-      log.info('upstream offers no tools.listChanged subscription; tool changes are picked up on reconnect');
-      return;
+      try {
+        subscription = await client.listen({ toolsListChanged: true });
+      } catch (error) {
+        log.info(
+          { err: errorMessage(error) },
+          'upstream does not offer subscriptions/listen; tool changes are picked up on reconnect',
+        );
+        return;
+      }
     }
     this.subscription = subscription;
     void subscription.closed.then((reason) => {

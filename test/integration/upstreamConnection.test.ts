@@ -65,4 +65,18 @@ describe('UpstreamConnection (2026-07-28 HTTP upstream)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((requests.get('tools/list') ?? 0) - before.lists, 1);
   });
+
+  test('after a reconnect from the cached discovery, one stream again, and changes still arrive', async () => {
+    requests.clear();
+    // Dropping every connection ends the listen stream: the connection reconnects with `prior`,
+    // a path on which the SDK client does not open the stream itself.
+    server.closeAllConnections();
+    await until(() => (requests.get('subscriptions/listen') ?? 0) > 0 && connection.state.connected, 'the reconnect');
+    assert.equal(requests.get('server/discover'), undefined, 'reconnected from the cached discovery');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(requests.get('subscriptions/listen'), 1);
+    const changesBefore = toolChanges;
+    endpoint.handler.notify.toolsChanged();
+    await until(() => toolChanges > changesBefore, 'a tool change after the reconnect');
+  });
 });
