@@ -39,9 +39,11 @@ export async function startGatewayChild(
 ): Promise<GatewayChild> {
   const script = await gatewayScript();
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  // BENCH_GATEWAY_NODE_FLAGS: Node flags for the gateway only (e.g. GC settings), space-separated.
+  const nodeFlags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = fork(script, [], {
     cwd: REPO_ROOT,
-    execArgv: [...loader, '--expose-gc', ...extraExecArgv],
+    execArgv: [...loader, '--expose-gc', ...nodeFlags, ...extraExecArgv],
     env: { ...process.env, BENCH_GATEWAY: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -6,7 +6,7 @@
 // the token's SHA-256 (the cache never holds a usable token), each entry living until the token's
 // exp. A hit re-checks expiry; whether the session or consent is still live is the caller's next step.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { AuthError } from './errors.ts';
 import type { GatewayKeys, GatewayTokenVerifier } from './gatewayKeys.ts';
@@ -126,7 +126,7 @@ export class SessionTokenService {
   async verify(token: string): Promise<AgentSessionClaims> {
     if (!token)
       throw new AuthError('TOKEN_MISSING', `No ${KIND} was given; send it as 'Authorization: Bearer <token>'.`);
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       this.cache.delete(key);
