@@ -73,6 +73,12 @@ export async function startFerretDb(options: FerretDbOptions): Promise<FerretDb>
   const socketPath = join(dataDir, 'ferretdb.sock');
   const useSocket = options.unixSocket !== false && Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH_BYTES;
   if (useSocket) await claimSocketPath(socketPath, 'FerretDB (embedded MongoDB-wire store)');
+  else if (options.unixSocket !== false) {
+    options.logger?.info(
+      { socketPath, maxBytes: MAX_SOCKET_PATH_BYTES },
+      'data directory path too long for a Unix socket; local processes use TCP',
+    );
+  }
   const args = [
     '--handler=sqlite',
     `--sqlite-url=${pathToFileURL(sqliteDir).href}/${options.sync === 'normal' ? '?_pragma=synchronous(normal)' : ''}`,

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { BinaryMissingError, resolveBinary } from '../../integrations/embedded/binaries.ts';
@@ -63,6 +64,22 @@ describe('FerretDB (embedded MongoDB-wire store)', () => {
       assert.equal(doc?.tool, 'github.delete_repo');
     } finally {
       await client.close();
+    }
+  });
+
+  test('falls back to TCP alone when the data dir is too deep for a socket path', async () => {
+    const base = await makeTempDir();
+    const deep = path.join(base, 'a-directory-name-long-enough'.repeat(3), 'and-deeper');
+    const server = await startFerretDb({ dataDir: deep, port: await freePort() });
+    try {
+      assert.equal(server.socketUri, null);
+      assert.equal(server.localUri, server.uri);
+      const client = await MongoClient.connect(server.localUri, { serverSelectionTimeoutMS: 5_000 });
+      await client.db('admin').command({ ping: 1 });
+      await client.close();
+    } finally {
+      await server.stop();
+      await rm(base, { recursive: true, force: true });
     }
   });
 
