@@ -144,7 +144,7 @@ export class GroupCommitter<T> {
       )
       .finally(() => {
         this.inFlight = false;
-        if (this.options.lane) this.options.lane.release();
+        this.options.lane?.release();
         this.pump();
       });
   }

@@ -19,40 +19,21 @@ export function readBody(req: http.IncomingMessage, maxBytes: number): Promise<B
     req.resume();
     return Promise.reject(new RequestBodyTooLargeError(maxBytes));
   }
-  return new Promise((resolve, reject) => new BodyReader(req, maxBytes, resolve, reject).start());
-}
-
-/** One body being read: the listeners are methods, not closures made per request (hot path). */
-class BodyReader {
-  private readonly chunks: Buffer[] = [];
-  private received = 0;
-  private readonly onData = this.data.bind(this);
-
-  constructor(
-    private readonly req: http.IncomingMessage,
-    private readonly maxBytes: number,
-    private readonly resolve: (body: Buffer) => void,
-    private readonly reject: (error: Error) => void,
-  ) {}
-
-  start(): void {
-    this.req.on('data', this.onData);
-    this.req.once('end', this.end.bind(this));
-    this.req.once('error', this.reject);
-  }
-
-  private data(chunk: Buffer): void {
-    this.received += chunk.length;
-    if (this.received > this.maxBytes) {
-      this.req.off('data', this.onData);
-      this.req.resume(); // drain, so the connection can answer 413 instead of hanging
-      this.reject(new RequestBodyTooLargeError(this.maxBytes));
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  private end(): void {
-    this.resolve(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.received));
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        req.off('data', onData);
+        req.resume(); // drain, so the connection can answer 413 instead of hanging
+        reject(new RequestBodyTooLargeError(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
+    req.once('error', reject);
+  });
 }
