@@ -24,7 +24,7 @@ export interface PolicyFootprint {
 export function policyFootprint(policies: Iterable<PolicyJson>, actionIds: readonly string[]): PolicyFootprint {
   const walk = new FootprintWalk();
   for (const policy of policies) {
-    if (!appliesToAny(policy, actionIds)) continue;
+    if (!policyAppliesToAny(policy, actionIds)) continue;
     if (policy.principal.op !== 'All') walk.identities.add('principal');
     if (policy.resource.op !== 'All') walk.identities.add('resource');
     if (policy.principal.op !== '==' && policy.principal.op !== 'All') walk.usesHierarchy = true;
@@ -41,7 +41,7 @@ export function policyFootprint(policies: Iterable<PolicyJson>, actionIds: reado
 }
 
 /** Could the policy's action scope match one of `actionIds`? (`in` a group: assume it could.) */
-function appliesToAny(policy: PolicyJson, actionIds: readonly string[]): boolean {
+export function policyAppliesToAny(policy: PolicyJson, actionIds: readonly string[]): boolean {
   const scope = policy.action;
   if (scope.op === 'All') return true;
   if (scope.op === '==') return !('entity' in scope) || actionIds.includes(entityId(scope.entity));
