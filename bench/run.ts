@@ -15,7 +15,7 @@
 // BENCH_CONCURRENCY_HIGH (32); BENCH_SUSTAIN_S (10) at BENCH_SUSTAIN_CONCURRENCY (64);
 // BENCH_SESSIONS (1000); BENCH_LONG_CALLS (200000) at BENCH_LONG_CONCURRENCY (16) on one
 // BENCH_LONG_CLIENT session (legacy | modern), heap sampled every BENCH_LONG_SAMPLE_EVERY (10000)
-// calls, stopped after BENCH_LONG_MAX_S (150) or 500 errors; BENCH_LONG_SNAPSHOTS=1 writes gateway heap
+// calls, stopped after BENCH_LONG_MAX_S (420) or 500 errors; BENCH_LONG_SNAPSHOTS=1 writes gateway heap
 // snapshots at its start and end (.bench/long-start|end.heapsnapshot; compare with bench/heapDiff.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

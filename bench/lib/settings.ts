@@ -24,7 +24,7 @@ export const SETTINGS = {
   longCalls: num('BENCH_LONG_CALLS', 200_000, 20_000),
   longConcurrency: num('BENCH_LONG_CONCURRENCY', 16, 16),
   longClient: (process.env.BENCH_LONG_CLIENT ?? 'legacy') as 'legacy' | 'modern',
-  longMaxSeconds: num('BENCH_LONG_MAX_S', 150, 60),
+  longMaxSeconds: num('BENCH_LONG_MAX_S', 420, 60),
   longSampleEvery: num('BENCH_LONG_SAMPLE_EVERY', 10_000, 5_000),
   drainMaxSeconds: num('BENCH_DRAIN_MAX_S', 90, 30),
   profile: args.has('--profile'),
