@@ -35,7 +35,7 @@ import { startGatewayChild } from './lib/gatewayChild.ts';
 import { gatewayConfigText, grantConsent, prepareIdentity } from './lib/identity.ts';
 import { runLeanPeers, type LeanPeersResult } from './lib/leanPeers.ts';
 import { closeSessions, connectModern, openIdleSessions, withTimeout } from './lib/load.ts';
-import { machineInfo } from './lib/machine.ts';
+import { jsonRoundTripUs, machineInfo } from './lib/machine.ts';
 import { printListenerWarningsOnce } from './lib/quietWarnings.ts';
 import {
   heapMb,
@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB} GiB, node ${machine.node}, ` +
       `JSON round trip ${machine.jsonRoundTripUs} µs`,
   );
+  // The machine reference again after each measured phase: on this VM type the speed has doubled or
+  // halved within one run, which the figures alone do not show.
+  const machineSpeedUs: Record<string, number> = { start: machine.jsonRoundTripUs };
   await mkdir(OUT_DIR, { recursive: true });
   await acquireBenchLock(OUT_DIR, log);
 
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
   // (1) and (2): latency, one call at a time and 32 at a time.
   await waitForQuietMachine(log);
   const c1 = await latencyPair(direct, viaGateway, 1);
+  machineSpeedUs['after c=1'] = jsonRoundTripUs();
   recordsAt['afterConcurrency1'] = await auditRecords();
   if (recordsAt['afterConcurrency1'] < 0)
     log('  WARNING: the audit database did not answer a count within 20 s (see BENCHMARKS.md)');
@@ -184,6 +188,7 @@ async function main(): Promise<void> {
     upstreamPid: upstream.pid,
     ferretPid: ferret.pid,
   });
+  machineSpeedUs['after sustained'] = jsonRoundTripUs();
 
   let profile: ProfileSummary | undefined;
   if (SETTINGS.profile) {
@@ -200,6 +205,7 @@ async function main(): Promise<void> {
   // (7, run here so the long run is last) the gateway between lean peers.
   await drain('the profiled run');
   const leanResult = await lean();
+  machineSpeedUs['after lean peers'] = jsonRoundTripUs();
 
   // (5) heap per 1,000 idle 2025-era sessions.
   log(`idle sessions: opening ${SETTINGS.sessions} 2025-era MCP transport sessions`);
@@ -222,6 +228,7 @@ async function main(): Promise<void> {
   recordsAt['beforeLongRun'] = await auditRecords();
   const long = await longRun(gateway, token, OUT_DIR);
   recordsAt['afterLongRun'] = await auditRecords();
+  machineSpeedUs['after long run'] = jsonRoundTripUs();
   await withTimeout(store.close(), 5000, undefined);
 
   let attribution: AttributionResult | undefined;
@@ -239,6 +246,7 @@ async function main(): Promise<void> {
     date: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     machine,
+    machineSpeedUs,
     settings: SETTINGS,
     targets,
     latency: { concurrency1: c1, concurrencyHigh: cHigh },

@@ -18,7 +18,8 @@ export interface MachineInfo {
 
 const REFERENCE_OBJECT = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { a: 1 } } };
 
-function jsonRoundTripUs(): number {
+/** Sampled again between the bench's phases: the VM's speed has changed within one run. */
+export function jsonRoundTripUs(): number {
   const rounds: number[] = [];
   for (let round = 0; round < 21; round++) {
     const started = process.hrtime.bigint();

@@ -84,7 +84,7 @@ export function heapSeries(long: LongRun): string {
 
 export function print(
   settings: ReportSettings,
-  result: { date: string; machine: ReturnType<typeof machineInfo> },
+  result: { date: string; machine: ReturnType<typeof machineInfo>; machineSpeedUs: Record<string, number> },
   c1: LatencyPair,
   cHigh: LatencyPair,
   gw: SustainedRun,
@@ -104,6 +104,9 @@ export function print(
     `Countersign benchmark, ${result.date}`,
     `machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB RAM, node ${m.node}, ${m.kernel}; ` +
       `JSON round trip of a small object ${m.jsonRoundTripUs} µs`,
+    `machine speed through the run (that JSON round trip, µs): ${Object.entries(result.machineSpeedUs)
+      .map(([phase, us]) => `${phase} ${f(us)}`)
+      .join(', ')}`,
     `tool: ${settings.tool} direct vs deployments.${settings.tool} via the gateway (v2 client pinned 2026-07-28)`,
     '',
     row('', 'direct', 'gateway', 'added'),
