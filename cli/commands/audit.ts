@@ -7,6 +7,7 @@ import type { AuditDecisionRecord } from '../../audit/record.ts';
 import { loadConfig } from '../../config/load.ts';
 import { connectMongo } from '../../integrations/mongodb/connect.ts';
 import { resolveConfigPath } from '../configPath.ts';
+import { SLOW_POLL_MS, nextPollDelayMs } from '../pollPacing.ts';
 
 function formatRecord(record: AuditDecisionRecord): string {
   const who = record.human ? `${record.human} via ${record.agent ?? '?'}` : 'anonymous';
@@ -31,10 +32,12 @@ export function registerAuditCommands(program: Command): void {
       const collection = mongo.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
       const print = (record: AuditDecisionRecord) =>
         process.stdout.write(`${flags.json ? JSON.stringify(record) : formatRecord(record)}\n`);
+      let readStarted = performance.now();
       const latest = await withOutcomes(
         mongo.db,
         await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray(),
       );
+      let lastReadMs = performance.now() - readStarted;
       const seen = new Set<string>();
       for (const record of latest.reverse()) {
         seen.add(record._id);
@@ -45,9 +48,20 @@ export function registerAuditCommands(program: Command): void {
         return;
       }
       let since = latest.at(-1)?.time ?? new Date();
+      let warned = false;
       for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, flags.interval));
+        const delayMs = nextPollDelayMs(flags.interval, lastReadMs);
+        if (!warned && lastReadMs >= SLOW_POLL_MS) {
+          warned = true;
+          process.stderr.write(
+            `reading the audit trail took ${(lastReadMs / 1000).toFixed(1)} s (the store reads every record per query; ` +
+              `FerretDB does, MongoDB uses its indexes): following every ${(delayMs / 1000).toFixed(1)} s or slower ` +
+              `so the gateway's audit writes are not held up\n`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
         const windowStart = new Date(since.getTime() - 5000);
+        readStarted = performance.now();
         const fresh = await withOutcomes(
           mongo.db,
           await collection
@@ -55,6 +69,7 @@ export function registerAuditCommands(program: Command): void {
             .sort({ _id: 1 })
             .toArray(),
         );
+        lastReadMs = performance.now() - readStarted;
         for (const record of fresh) {
           if (seen.has(record._id)) continue;
           seen.add(record._id);
