@@ -9,6 +9,9 @@ import { connectMongo } from '../../integrations/mongodb/connect.ts';
 import { resolveConfigPath } from '../configPath.ts';
 import { SLOW_POLL_MS, nextPollDelayMs } from '../pollPacing.ts';
 
+/** Well inside the re-read window (5 s), so a held-back record is read again before it leaves it. */
+const OUTCOME_GRACE_MS = 1000;
+
 function formatRecord(record: AuditDecisionRecord): string {
   const who = record.human ? `${record.human} via ${record.agent ?? '?'}` : 'anonymous';
   const outcome = record.outcome ?? 'pending';
@@ -49,6 +52,7 @@ export function registerAuditCommands(program: Command): void {
       }
       let since = latest.at(-1)?.time ?? new Date();
       let warned = false;
+      const heldSince = new Map<string, number>();
       for (;;) {
         const delayMs = nextPollDelayMs(flags.interval, lastReadMs);
         if (!warned && lastReadMs >= SLOW_POLL_MS) {
@@ -72,11 +76,23 @@ export function registerAuditCommands(program: Command): void {
         lastReadMs = performance.now() - readStarted;
         for (const record of fresh) {
           if (seen.has(record._id)) continue;
+          // Outcomes land a few milliseconds after their decision: give a new record a moment so it
+          // is printed once, finished, rather than as "pending" for a call that already answered.
+          // One still pending after that is a call in flight, and is printed as such. Timed from
+          // when this process first read it, so a gateway clock ahead of ours cannot hold it back
+          // until it has left the re-read window.
+          if (record.outcome === null) {
+            const firstRead = heldSince.get(record._id) ?? Date.now();
+            heldSince.set(record._id, firstRead);
+            if (Date.now() - firstRead < OUTCOME_GRACE_MS) continue;
+          }
+          heldSince.delete(record._id);
           seen.add(record._id);
           print(record);
           if (record.time > since) since = record.time;
         }
         if (seen.size > 50_000) seen.clear();
+        if (heldSince.size > 50_000) heldSince.clear();
       }
     });
 }

@@ -170,6 +170,45 @@ async function devScenario(cli: string): Promise<void> {
   assert.match(tail.stdout, /allow\s+ok\s+incidents\.search_incidents alice@example\.com via countersign-demo-agent/);
   assert.match(tail.stdout, /needs-approval\s+not-forwarded\s+incidents\.delete_incident/);
 
+  // Following: records written after the tail started appear once each, with their outcomes (the
+  // poll re-reads a window, and holds a record back briefly until its outcome has landed).
+  const follower = spawn(
+    process.execPath,
+    [cli, 'audit', 'tail', '-n', '3', '--interval', '100', '--config', configPath],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${mongoPort}/` },
+    },
+  );
+  let followed = '';
+  follower.stdout?.on('data', (chunk: Buffer) => (followed += chunk.toString()));
+  const auditId = /\b([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
+  const before = new Set([...tail.stdout.matchAll(new RegExp(auditId, 'g'))].map((match) => match[1]));
+  assert.ok(before.size >= 3, tail.stdout);
+  const newLines = (pattern: RegExp) =>
+    followed.split('\n').filter((line) => pattern.test(line) && !before.has(auditId.exec(line)?.[1] ?? ''));
+  try {
+    await waitForOutput(follower, /incidents\./, 30_000);
+    const again = spawnSync(
+      process.execPath,
+      [cli, 'demo', '--url', `http://127.0.0.1:${port}/mcp`, '--data-dir', dataDir],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(again.status, 0, again.stderr);
+    const deadline = Date.now() + 30_000;
+    while (newLines(/needs-approval\s+not-forwarded\s+incidents\.delete_incident/).length === 0) {
+      assert.ok(Date.now() < deadline, `the follower did not print the second demo's records:\n${followed}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(newLines(/allow\s+ok\s+incidents\.search_incidents alice@example\.com/).length, 1, followed);
+    const ids = newLines(auditId).map((line) => auditId.exec(line)?.[1]);
+    assert.ok(ids.length >= 2, followed);
+    assert.equal(new Set(ids).size, ids.length, `a followed record was printed twice:\n${followed}`);
+  } finally {
+    follower.kill('SIGTERM');
+  }
+
   const children = descendants(dev.pid!);
   assert.ok(
     children.length >= 3,
