@@ -1,16 +1,23 @@
-// `countersign audit tail`: follows the audit trail. FerretDB has no change streams, so it polls
-// by time-ordered id, re-reading a short window so records committed out of order are not missed.
-import type { Command } from 'commander';
+// `countersign audit tail`: prints the latest records and follows the trail by polling
+// (FerretDB has no change streams); what is new on each poll is AuditFollower's to decide.
+import { InvalidArgumentError, type Command } from 'commander';
 import { withOutcomes } from '../../audit/auditReader.ts';
 import { AUDIT_COLLECTION } from '../../audit/auditStore.ts';
 import type { AuditDecisionRecord } from '../../audit/record.ts';
 import { loadConfig } from '../../config/load.ts';
 import { connectMongo } from '../../integrations/mongodb/connect.ts';
+import { AuditFollower } from '../auditFollower.ts';
 import { resolveConfigPath } from '../configPath.ts';
 import { SLOW_POLL_MS, nextPollDelayMs } from '../pollPacing.ts';
 
-/** Well inside the re-read window (5 s), so a held-back record is read again before it leaves it. */
-const OUTCOME_GRACE_MS = 1000;
+function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got '${value}'`);
+    return parsed;
+  };
+}
 
 function formatRecord(record: AuditDecisionRecord): string {
   const who = record.human ? `${record.human} via ${record.agent ?? '?'}` : 'anonymous';
@@ -25,34 +32,44 @@ export function registerAuditCommands(program: Command): void {
     .command('tail')
     .description('print the latest audit records and follow new ones')
     .option('-c, --config <path>', 'config file')
-    .option('-n, --lines <count>', 'records to show first', (value) => Number.parseInt(value, 10), 20)
+    .option('-n, --lines <count>', 'records to show first', positiveInteger('--lines'), 20)
     .option('--json', 'one JSON record per line')
     .option('--no-follow', 'print and exit')
-    .option('--interval <ms>', 'poll interval', (value) => Number.parseInt(value, 10), 500)
+    .option(
+      '--interval <ms>',
+      'poll interval (longer when the store is slow to read)',
+      positiveInteger('--interval'),
+      500,
+    )
     .action(async (flags: { config?: string; lines: number; json?: boolean; follow: boolean; interval: number }) => {
       const loaded = await loadConfig(resolveConfigPath(flags.config));
       const mongo = await connectMongo(loaded.env.MONGODB_URI, loaded.file.audit.database);
       const collection = mongo.db.collection<AuditDecisionRecord>(AUDIT_COLLECTION);
       const print = (record: AuditDecisionRecord) =>
         process.stdout.write(`${flags.json ? JSON.stringify(record) : formatRecord(record)}\n`);
+      const readWindow = async (since: Date | null): Promise<AuditDecisionRecord[]> =>
+        withOutcomes(
+          mongo.db,
+          await collection
+            .find(since ? { time: { $gte: since } } : {})
+            .sort({ _id: 1 })
+            .toArray(),
+        );
       let readStarted = performance.now();
-      const latest = await withOutcomes(
-        mongo.db,
-        await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray(),
-      );
+      const latest = (
+        await withOutcomes(mongo.db, await collection.find().sort({ _id: -1 }).limit(flags.lines).toArray())
+      ).reverse();
       let lastReadMs = performance.now() - readStarted;
-      const seen = new Set<string>();
-      for (const record of latest.reverse()) {
-        seen.add(record._id);
-        print(record);
-      }
+      for (const record of latest) print(record);
       if (!flags.follow) {
         await mongo.close();
         return;
       }
-      let since = latest.at(-1)?.time ?? new Date();
+      const follower = new AuditFollower();
+      follower.prime(latest);
+      const primingStart = follower.windowStart();
+      if (primingStart) follower.prime([], await readWindow(primingStart));
       let warned = false;
-      const heldSince = new Map<string, number>();
       for (;;) {
         const delayMs = nextPollDelayMs(flags.interval, lastReadMs);
         if (!warned && lastReadMs >= SLOW_POLL_MS) {
@@ -64,35 +81,10 @@ export function registerAuditCommands(program: Command): void {
           );
         }
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        const windowStart = new Date(since.getTime() - 5000);
         readStarted = performance.now();
-        const fresh = await withOutcomes(
-          mongo.db,
-          await collection
-            .find({ time: { $gte: windowStart } })
-            .sort({ _id: 1 })
-            .toArray(),
-        );
+        const fresh = await readWindow(follower.windowStart());
         lastReadMs = performance.now() - readStarted;
-        for (const record of fresh) {
-          if (seen.has(record._id)) continue;
-          // Outcomes land a few milliseconds after their decision: give a new record a moment so it
-          // is printed once, finished, rather than as "pending" for a call that already answered.
-          // One still pending after that is a call in flight, and is printed as such. Timed from
-          // when this process first read it, so a gateway clock ahead of ours cannot hold it back
-          // until it has left the re-read window.
-          if (record.outcome === null) {
-            const firstRead = heldSince.get(record._id) ?? Date.now();
-            heldSince.set(record._id, firstRead);
-            if (Date.now() - firstRead < OUTCOME_GRACE_MS) continue;
-          }
-          heldSince.delete(record._id);
-          seen.add(record._id);
-          print(record);
-          if (record.time > since) since = record.time;
-        }
-        if (seen.size > 50_000) seen.clear();
-        if (heldSince.size > 50_000) heldSince.clear();
+        for (const record of follower.take(fresh)) print(record);
       }
     });
 }

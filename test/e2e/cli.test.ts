@@ -170,8 +170,8 @@ async function devScenario(cli: string): Promise<void> {
   assert.match(tail.stdout, /allow\s+ok\s+incidents\.search_incidents alice@example\.com via countersign-demo-agent/);
   assert.match(tail.stdout, /needs-approval\s+not-forwarded\s+incidents\.delete_incident/);
 
-  // Following: records written after the tail started appear once each, with their outcomes (the
-  // poll re-reads a window, and holds a record back briefly until its outcome has landed).
+  // Following: records written after the tail started appear, once each (the poll re-reads a
+  // window; cli/auditFollower.ts and its unit test cover holding a record for its outcome).
   const follower = spawn(
     process.execPath,
     [cli, 'audit', 'tail', '-n', '3', '--interval', '100', '--config', configPath],
@@ -201,9 +201,12 @@ async function devScenario(cli: string): Promise<void> {
       assert.ok(Date.now() < deadline, `the follower did not print the second demo's records:\n${followed}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.equal(newLines(/allow\s+ok\s+incidents\.search_incidents alice@example\.com/).length, 1, followed);
+    // Let it poll a few more times (past the outcome grace): nothing may be printed twice.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // ok, or pending if its outcome took longer than the grace (the unit tests pin the hold down).
+    assert.equal(newLines(/allow\s+(ok|pending)\s+incidents\.search_incidents alice@example\.com/).length, 1, followed);
     const ids = newLines(auditId).map((line) => auditId.exec(line)?.[1]);
-    assert.ok(ids.length >= 2, followed);
+    assert.ok(ids.length >= 4, `expected the second demo's records:\n${followed}`);
     assert.equal(new Set(ids).size, ids.length, `a followed record was printed twice:\n${followed}`);
   } finally {
     follower.kill('SIGTERM');
