@@ -19,6 +19,7 @@ import { SessionResolver } from './consent/sessionResolver.ts';
 import { checkHealth } from './http/healthz.ts';
 import { defaultAllowedHosts, type HostGuardOptions } from './http/hostGuard.ts';
 import { createHttpServer } from './http/httpServer.ts';
+import { OpenStreams } from './http/openStreams.ts';
 import { McpAuthenticator } from './http/mcpAuthenticator.ts';
 import { GatewayKeys } from './identity/gatewayKeys.ts';
 import { HumanTokenVerifier } from './identity/humanTokens.ts';
@@ -152,6 +153,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     gatewayInstance,
   });
 
+  const openStreams = new OpenStreams({
+    check: (sessionId) => sessions.resolve(sessionId),
+    logger,
+    onClosed: (principal, code, responses) => {
+      metrics.streamsClosed.inc({ code }, responses);
+      audit
+        .recordDecision(
+          securityEventRecord({
+            code: 'OPEN_STREAMS_CLOSED',
+            message: `${responses} open MCP stream(s) or call(s) of this session were closed: ${code}.`,
+            session: principal.session,
+            human: principal.human,
+            agent: principal.agent,
+            consentId: principal.consentId,
+            gatewayInstance,
+          }),
+        )
+        .catch(() => undefined);
+    },
+  });
+
   let hostGuard: HostGuardOptions = { allowedHosts: new Set(), allowedOrigins: new Set() };
   const server = createHttpServer({
     endpoint,
@@ -171,6 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     hostGuard: () => hostGuard,
     health: () => checkHealth(audit, pool),
     maxRequestBytes: config.gateway.limits.maxRequestBytes,
+    openStreams,
   });
   const port = options.port ?? config.gateway.port;
   await new Promise<void>((resolve, reject) => {
@@ -219,6 +242,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       stopWatching();
       policy.close();
       sessions.stop();
+      openStreams.stop();
       await audit.flush();
       audit.close();
     },

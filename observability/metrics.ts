@@ -13,6 +13,7 @@ export interface GatewayMetrics {
   upstreamConnected: Gauge<'upstream'>;
   /** POSTs to /mcp by who answered them: `direct` (tools/call hot path) or `sdk` (everything else). */
   mcpPosts: Counter<'path'>;
+  streamsClosed: Counter<'code'>;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -67,6 +68,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'countersign_mcp_posts_total',
       help: 'POST requests to /mcp by the path that answered them: direct (tools/call hot path) or sdk',
       labelNames: ['path'],
+      registers: [registry],
+    }),
+    streamsClosed: new Counter({
+      name: 'countersign_streams_closed_total',
+      help: 'Open /mcp responses (streams, running calls) closed because their session was revoked, paused or expired',
+      labelNames: ['code'],
       registers: [registry],
     }),
   };

@@ -7,6 +7,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../../observability/metrics.ts';
 import { authInfoFor, principalKey, type McpEndpoint } from '../mcp/mcpEndpoint.ts';
+import type { OpenStreams } from './openStreams.ts';
 import { handleConsents, type ConsentsRouteOptions } from './consentsRoute.ts';
 import type { HealthReport } from './healthz.ts';
 import { checkHostAndOrigin, type HostGuardOptions } from './hostGuard.ts';
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   hostGuard: () => HostGuardOptions;
   health: () => Promise<HealthReport>;
   maxRequestBytes: number;
+  /** Cuts off the open responses of a session revoked or paused after they began. */
+  openStreams?: OpenStreams;
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -91,6 +94,8 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       return;
     }
     const { caller } = outcome;
+    const { principal } = caller;
+    if (principal.session !== null) options.openStreams?.track(principal.session, principal, res);
     const identity = { principal: caller.principal, consent: caller.resolved.consent, requestId: randomUUID() };
     if (req.method !== 'POST') {
       (req as http.IncomingMessage & { auth?: unknown }).auth = authInfoFor(identity, protocolVersion);

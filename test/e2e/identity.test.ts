@@ -12,6 +12,7 @@ import { SESSION_TOKEN_TYPE } from '../../gateway/identity/sessionTokens.ts';
 import { connectLegacyAgent, connectModernAgent, type TestAgent } from '../support/agents.ts';
 import { auditRecords, textOf, waitForAudit } from '../support/audit.ts';
 import { REPO_ROOT, startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
+import { openLegacySessionStream, openListenStream } from '../support/rawStreams.ts';
 
 let stack: GatewayStack;
 
@@ -355,6 +356,37 @@ describe('revocation and pause reach a second gateway process within a second', 
       await new Promise((resolve) => setTimeout(resolve, 1200));
       assert.equal((await agent.call('incidents.get_incident', { id: 'INC-1041' })).isError ?? false, false);
       await agent.close().catch(() => undefined);
+    });
+  }
+
+  for (const [revision, open] of [
+    ['2026-07-28 subscriptions/listen', openListenStream],
+    ['2025-11-25 session GET', openLegacySessionStream],
+  ] as const) {
+    it(`closes a ${revision} stream on the other replica when the consent is revoked`, async () => {
+      const { token, consentId, sessionId } = await stack.grant({ tools: ['incidents.*'] });
+      const stream = await open(replicaMcpUrl, token);
+      try {
+        const stillOpen = await Promise.race([
+          stream.ended,
+          new Promise((resolve) => setTimeout(() => resolve('open'), 600)),
+        ]);
+        assert.equal(stillOpen, 'open', 'the stream stays open while the consent stands');
+        const revoked = Date.now();
+        await stack.gateway.consentStore.revokeConsent(consentId, 'security@example.com', 'stream test');
+        const how = await Promise.race([
+          stream.ended,
+          new Promise((resolve) => setTimeout(() => resolve('still open'), 5000)),
+        ]);
+        assert.notEqual(how, 'still open', 'the replica left the stream of a revoked consent open');
+        const elapsed = Date.now() - revoked;
+        assert.ok(elapsed <= 1500, `closed after ${elapsed} ms`);
+        const record = await waitForAudit(stack.mongo.db, { 'error.code': 'OPEN_STREAMS_CLOSED', session: sessionId });
+        assert.match(record.decisionReason, /CONSENT_REVOKED/);
+        assert.equal(record.consentId, consentId);
+      } finally {
+        stream.close();
+      }
     });
   }
 
