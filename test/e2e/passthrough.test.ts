@@ -285,6 +285,54 @@ describe('legacy MCP sessions: notifications/cancelled', () => {
   });
 });
 
+describe('a session paused while its call runs', () => {
+  it('has the call cancelled upstream, answered nothing, and audited as cancelled', async () => {
+    const { token: own, sessionId } = await stack.grant();
+    const version = `7.${Date.now() % 1000}.0`;
+    const held = fetch(stack.gateway.mcpUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'deployments.deploy',
+        authorization: `Bearer ${own}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'paused-1',
+        method: 'tools/call',
+        params: {
+          name: 'deployments.deploy',
+          arguments: { service: 'checkout-api', version, environment: 'staging', stageDelayMs: 1500 },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'pause-test', version: '0.1.0' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    }).then(
+      async (response) => `HTTP ${response.status}: ${await response.text()}`,
+      (error: Error) => `failed: ${error.message}`,
+    );
+    await waitForAudit(stack.mongo.db, { tool: 'deployments.deploy', 'arguments.version': version });
+    const paused = Date.now();
+    await stack.gateway.consentStore.pauseSession(sessionId, 'guardian', 'test: pause mid-call');
+    const answer = await held;
+    assert.ok(Date.now() - paused <= 1500, `cut off after ${Date.now() - paused} ms`);
+    assert.doesNotMatch(answer, /"id":"paused-1"/, `a paused session's call must not be answered: ${answer}`);
+    const record = await waitForAudit(
+      stack.mongo.db,
+      { tool: 'deployments.deploy', 'arguments.version': version },
+      (r) => r.outcome !== null,
+    );
+    assert.equal(record.outcome, 'cancelled');
+    await waitForAudit(stack.mongo.db, { 'error.code': 'OPEN_STREAMS_CLOSED', session: sessionId });
+  });
+});
+
 describe('HTTP edge of /mcp', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(stack.gateway.mcpUrl, {
