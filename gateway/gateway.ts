@@ -158,6 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger,
     onClosed: (principal, code, responses) => {
       metrics.streamsClosed.inc({ code }, responses);
+      endpoint.cutOff(principal, code !== 'SESSION_PAUSED');
       audit
         .recordDecision(
           securityEventRecord({

@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { SessionError } from '../consent/sessionErrors.ts';
 import type { Principal } from '../pipeline/decision.ts';
 
+/** Sessions checked at once when the resolver's cache was cleared and each is a store read. */
+const CHECK_CONCURRENCY = 16;
+
 export interface OpenStreamsOptions {
   /** Throws SessionError when the session may not be used (SessionResolver.resolve). */
   check: (sessionId: string) => Promise<unknown>;
@@ -36,6 +39,9 @@ export class OpenStreams {
 
   /** Follows `res`, a response to an agent of `sessionId` (`principal.session`), until it closes. */
   track(sessionId: string, principal: Principal, res: http.ServerResponse): void {
+    // Closed while it was being authenticated: its 'close' has fired already and would never
+    // untrack it (an agent could grow the map by hanging up early).
+    if (res.destroyed || res.writableFinished) return;
     let open = this.bySession.get(sessionId);
     if (!open) {
       open = { principal, responses: new Set() };
@@ -44,7 +50,11 @@ export class OpenStreams {
     open.responses.add(res);
     res.once('close', () => this.untrack(sessionId, res));
     if (!this.timer) {
-      this.timer = setInterval(() => void this.checkAll(), this.intervalMs);
+      this.timer = setInterval(() => {
+        this.checkAll().catch((error: unknown) =>
+          this.options.logger.error({ err: String(error) }, 'checking open MCP streams failed'),
+        );
+      }, this.intervalMs);
       this.timer.unref();
     }
   }
@@ -72,19 +82,33 @@ export class OpenStreams {
     if (this.checking) return;
     this.checking = true;
     try {
-      for (const sessionId of [...this.bySession.keys()]) {
-        try {
-          await this.options.check(sessionId);
-        } catch (error) {
-          // Unreachable store: nothing says the session was cut off, and new requests are refused
-          // meanwhile anyway; the next check decides. Anything else is a definite "no".
-          if (error instanceof SessionError && error.code === 'CONTROL_STORE_UNAVAILABLE') continue;
-          this.closeAll(sessionId, error instanceof SessionError ? error.code : 'SESSION_CHECK_FAILED');
+      // A revocation clears the resolver's cache, so each open session is read from the store
+      // again: a few at a time, so one slow lookup does not hold up everyone else's cut-off.
+      const pending = [...this.bySession.keys()];
+      const worker = async (): Promise<void> => {
+        for (let sessionId = pending.pop(); sessionId !== undefined; sessionId = pending.pop()) {
+          await this.checkOne(sessionId);
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, pending.length) }, worker));
     } finally {
       this.checking = false;
       if (this.bySession.size === 0) this.stop();
+    }
+  }
+
+  private async checkOne(sessionId: string): Promise<void> {
+    try {
+      await this.options.check(sessionId);
+    } catch (error) {
+      // Unreachable store: nothing says the session was cut off, and new requests are refused
+      // meanwhile anyway; the next check decides. Anything else is a definite "no".
+      if (error instanceof SessionError && error.code === 'CONTROL_STORE_UNAVAILABLE') return;
+      try {
+        this.closeAll(sessionId, error instanceof SessionError ? error.code : 'SESSION_CHECK_FAILED');
+      } catch (failure) {
+        this.options.logger.error({ session: sessionId, err: String(failure) }, 'closing open MCP streams failed');
+      }
     }
   }
 

@@ -110,6 +110,24 @@ export class LegacySessionRegistry {
     }
   }
 
+  /**
+   * The agent session behind `principalKey` was cut off (OpenStreams). Its GET streams were
+   * destroyed; the transport is told too, or it would refuse a new stream (409) until its next
+   * keepalive. Paused sessions keep their MCP sessions for when they resume; revoked or expired
+   * ones can never be used again, so theirs are ended and stop counting against the cap.
+   */
+  cutOff(principalKey: string, terminal: boolean): void {
+    for (const [id, session] of this.sessions) {
+      if (session.principalKey !== principalKey) continue;
+      if (terminal) {
+        this.forget(id);
+        void session.transport.close().catch(() => undefined);
+      } else {
+        session.transport.closeStandaloneSSEStream();
+      }
+    }
+  }
+
   sweep(now = Date.now()): void {
     for (const [id, session] of this.sessions) {
       if (now - session.lastSeen > this.options.idleTimeoutMs) {

@@ -135,6 +135,11 @@ export class McpEndpoint {
     return isInitialize ? 'legacy-session' : 'legacy-stateless';
   }
 
+  /** See LegacySessionRegistry.cutOff. */
+  cutOff(principal: Principal, terminal: boolean): void {
+    this.sessions?.cutOff(principalKey(principal), terminal);
+  }
+
   notifyToolsChanged(): void {
     this.modern.notify.toolsChanged();
     this.sessions?.notifyToolsChanged();

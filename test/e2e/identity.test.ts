@@ -390,6 +390,32 @@ describe('revocation and pause reach a second gateway process within a second', 
     });
   }
 
+  it('closes a paused 2025-era session GET stream on the other replica, and lets it reopen on resume', async () => {
+    const { token, sessionId } = await stack.grant({ tools: ['incidents.*'] });
+    const stream = await openLegacySessionStream(replicaMcpUrl, token);
+    let reopened: Awaited<ReturnType<typeof stream.reopen>> | undefined;
+    try {
+      await stack.gateway.consentStore.pauseSession(sessionId, 'guardian', 'stream test');
+      const how = await Promise.race([
+        stream.ended,
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 5000)),
+      ]);
+      assert.notEqual(how, 'still open', 'the replica left the stream of a paused session open');
+      await stack.gateway.consentStore.resumeSession(sessionId);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      // The same MCP session gets its stream back (the transport was told it closed: no 409).
+      reopened = await stream.reopen();
+      const stillOpen = await Promise.race([
+        reopened.ended,
+        new Promise((resolve) => setTimeout(() => resolve('open'), 600)),
+      ]);
+      assert.equal(stillOpen, 'open');
+    } finally {
+      stream.close();
+      reopened?.close();
+    }
+  });
+
   it('revoking a human cascades to every session of theirs', async () => {
     const first = await stack.grant({ human: 'carol@example.com', tools: ['incidents.*'] });
     const second = await stack.grant({ human: 'carol@example.com', tools: ['deployments.*'] });

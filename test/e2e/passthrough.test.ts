@@ -330,6 +330,21 @@ describe('a session paused while its call runs', () => {
     );
     assert.equal(record.outcome, 'cancelled');
     await waitForAudit(stack.mongo.db, { 'error.code': 'OPEN_STREAMS_CLOSED', session: sessionId });
+    // The upstream saw its request close and stopped the deployment between stages.
+    const observer = await connectModernAgent(stack.gateway.mcpUrl, token);
+    try {
+      let status = '';
+      for (let attempt = 0; attempt < 60 && status !== 'cancelled'; attempt++) {
+        const listed = await observer.call('deployments.list_deployments', { service: 'checkout-api', limit: 100 });
+        const deployments = (JSON.parse(textOf(listed)) as { deployments: Array<{ version: string; status: string }> })
+          .deployments;
+        status = deployments.find((deployment) => deployment.version === version)?.status ?? '';
+        if (status !== 'cancelled') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(status, 'cancelled');
+    } finally {
+      await observer.close();
+    }
   });
 });
 

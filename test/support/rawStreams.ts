@@ -48,7 +48,12 @@ export async function openListenStream(mcpUrl: string, token: string): Promise<O
   return follow(response, controller);
 }
 
-export async function openLegacySessionStream(mcpUrl: string, token: string): Promise<OpenStream> {
+export interface LegacySessionStream extends OpenStream {
+  /** Opens the GET stream of the same MCP session again. */
+  reopen(): Promise<OpenStream>;
+}
+
+export async function openLegacySessionStream(mcpUrl: string, token: string): Promise<LegacySessionStream> {
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
@@ -78,11 +83,14 @@ export async function openLegacySessionStream(mcpUrl: string, token: string): Pr
     body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
   });
   await initialized.text();
-  const controller = new AbortController();
-  const response = await fetch(mcpUrl, {
-    method: 'GET',
-    signal: controller.signal,
-    headers: { ...session, accept: 'text/event-stream' },
-  });
-  return follow(response, controller);
+  const openGet = async (): Promise<OpenStream> => {
+    const controller = new AbortController();
+    const response = await fetch(mcpUrl, {
+      method: 'GET',
+      signal: controller.signal,
+      headers: { ...session, accept: 'text/event-stream' },
+    });
+    return follow(response, controller);
+  };
+  return { ...(await openGet()), reopen: openGet };
 }
