@@ -8,6 +8,19 @@ import { auditRecords, textOf, waitForAudit } from '../support/audit.ts';
 import { startGatewayStack, type GatewayStack } from '../support/gatewayStack.ts';
 
 let stack: GatewayStack;
+/** The checkout-api deployment of `version` as the upstream reports it, polled until it is `wanted` (or 6 s). */
+async function deploymentStatus(agent: TestAgent, version: string, wanted: string): Promise<string> {
+  let status = '';
+  for (let attempt = 0; attempt < 60 && status !== wanted; attempt++) {
+    const listed = await agent.call('deployments.list_deployments', { service: 'checkout-api', limit: 100 });
+    const deployments = (JSON.parse(textOf(listed)) as { deployments: Array<{ version: string; status: string }> })
+      .deployments;
+    status = deployments.find((deployment) => deployment.version === version)?.status ?? '';
+    if (status !== wanted) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return status;
+}
+
 let token: string;
 
 before(async () => {
@@ -133,15 +146,7 @@ for (const [revision, connect] of revisions) {
       );
       assert.equal(record.outcome, 'cancelled');
       // The upstream saw its request stream close and stopped between stages.
-      let status = '';
-      for (let attempt = 0; attempt < 40 && status !== 'cancelled'; attempt++) {
-        const listed = await agent.call('deployments.list_deployments', { service: 'checkout-api', limit: 100 });
-        const deployments = (JSON.parse(textOf(listed)) as { deployments: Array<{ version: string; status: string }> })
-          .deployments;
-        status = deployments.find((deployment) => deployment.version === version)?.status ?? '';
-        if (status !== 'cancelled') await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.equal(status, 'cancelled');
+      assert.equal(await deploymentStatus(agent, version, 'cancelled'), 'cancelled');
     });
 
     it('answers tools/call on the direct path and everything else through the SDK', async () => {
@@ -333,15 +338,7 @@ describe('a session paused while its call runs', () => {
     // The upstream saw its request close and stopped the deployment between stages.
     const observer = await connectModernAgent(stack.gateway.mcpUrl, token);
     try {
-      let status = '';
-      for (let attempt = 0; attempt < 60 && status !== 'cancelled'; attempt++) {
-        const listed = await observer.call('deployments.list_deployments', { service: 'checkout-api', limit: 100 });
-        const deployments = (JSON.parse(textOf(listed)) as { deployments: Array<{ version: string; status: string }> })
-          .deployments;
-        status = deployments.find((deployment) => deployment.version === version)?.status ?? '';
-        if (status !== 'cancelled') await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.equal(status, 'cancelled');
+      assert.equal(await deploymentStatus(observer, version, 'cancelled'), 'cancelled');
     } finally {
       await observer.close();
     }
