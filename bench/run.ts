@@ -4,7 +4,7 @@
 // the gateway (bench/gatewayProcess.ts) each run in their own process; this process is the load
 // generator. Every figure is printed side by side and written to .bench/latest.json.
 //
-//   npm run bench                     the figures (≈ 4–6 minutes on 2 cores)
+//   npm run bench                     the figures (≈ 8–12 minutes on 2 cores, most of it the long run)
 //   npm run bench -- --profile        also a CPU profile of the gateway during a sustained run
 //   npm run bench -- --attribute      also gateway variants and profiles that say what costs what
 //   npm run bench -- --attribute-only only the attribution (writes .bench/attribution.json)
@@ -19,9 +19,8 @@
 // snapshots at its start and end (.bench/long-start|end.heapsnapshot; compare with bench/heapDiff.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MongoClient } from 'mongodb';
-import { AUDIT_COLLECTION } from '../audit/auditStore.ts';
 import { runAttribution, type AttributionResult } from './lib/attribution.ts';
+import { openAuditRecordCounter } from './lib/auditRecordCount.ts';
 import {
   REPO_ROOT,
   acquireBenchLock,
@@ -34,7 +33,7 @@ import {
 import { startGatewayChild } from './lib/gatewayChild.ts';
 import { gatewayConfigText, grantConsent, prepareIdentity } from './lib/identity.ts';
 import { runLeanPeers, type LeanPeersResult } from './lib/leanPeers.ts';
-import { closeSessions, connectModern, openIdleSessions, withTimeout } from './lib/load.ts';
+import { closeSessions, connectModern, openIdleSessions } from './lib/load.ts';
 import { jsonRoundTripUs, machineInfo } from './lib/machine.ts';
 import { printListenerWarningsOnce } from './lib/quietWarnings.ts';
 import {
@@ -109,22 +108,8 @@ async function main(): Promise<void> {
     return;
   }
   const token = await grantConsent(identity, gateway.baseUrl);
-  // Decision records in the store after each phase: context for the store's timings, and a check that
-  // it still answers (FerretDB has stopped answering on this machine once, with the earlier outcome updates).
-  const store = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 2000 });
-  await store.connect();
-  // -1: the store did not answer within 20 s. `collStats`, not a count: FerretDB answers a count by
-  // reading every document (3 s per 100k, past 20 s after the long run), collStats from SQLite's
-  // row count (0.16 s per 100k).
-  const auditRecords = async (): Promise<number> =>
-    withTimeout(
-      store
-        .db('countersign_bench')
-        .command({ collStats: AUDIT_COLLECTION })
-        .then((stats) => Number(stats['count'])),
-      20_000,
-      -1,
-    );
+  const store = await openAuditRecordCounter(ferret.uri, 'countersign_bench');
+  const auditRecords = (): Promise<number> => store.count();
   const recordsAt: Record<string, number> = {};
   const drains: Record<string, number> = {};
   const drain = async (phase: string): Promise<void> => {
@@ -153,7 +138,7 @@ async function main(): Promise<void> {
     await viaGateway.close();
     await waitForQuietMachine(log);
     const long = await longRun(gateway, token, OUT_DIR);
-    await withTimeout(store.close(), 5000, undefined);
+    await store.close();
     const file = path.join(OUT_DIR, 'long.json');
     await writeFile(
       file,
@@ -238,7 +223,7 @@ async function main(): Promise<void> {
   const long = await longRun(gateway, token, OUT_DIR);
   recordsAt['afterLongRun'] = await auditRecords();
   machineSpeedUs['after long run'] = jsonRoundTripUs();
-  await withTimeout(store.close(), 5000, undefined);
+  await store.close();
 
   let attribution: AttributionResult | undefined;
   if (SETTINGS.attribute) {

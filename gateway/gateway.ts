@@ -20,6 +20,7 @@ import { checkHealth } from './http/healthz.ts';
 import { defaultAllowedHosts, type HostGuardOptions } from './http/hostGuard.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { OpenStreams } from './http/openStreams.ts';
+import type { Principal } from './pipeline/decision.ts';
 import { McpAuthenticator } from './http/mcpAuthenticator.ts';
 import { GatewayKeys } from './identity/gatewayKeys.ts';
 import { HumanTokenVerifier } from './identity/humanTokens.ts';
@@ -94,6 +95,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const pool = new UpstreamPool({ upstreams: config.upstreams, baseDir, logger, metrics });
   await pool.start();
 
+  /** A refusal or cut-off that never reached a tool, in the audit trail (best effort: nothing is forwarded). */
+  const recordSecurityEvent = (code: string, message: string, principal: Principal): void => {
+    audit.recordDecision(securityEventRecord({ code, message, ...principal, gatewayInstance })).catch(() => undefined);
+  };
+
   const pipeline = new CallPipeline({
     pool,
     audit,
@@ -112,21 +118,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxRequestBytes: config.gateway.limits.maxRequestBytes,
     legacySessions: config.gateway.legacySessions,
     onSessionCountChanged: (count) => metrics.openSessions.set({ kind: 'legacy-transport' }, count),
-    onSessionHijackAttempt: (scope) => {
-      audit
-        .recordDecision(
-          securityEventRecord({
-            code: 'MCP_SESSION_PRINCIPAL_MISMATCH',
-            message: 'An MCP session id was presented by a principal other than the one that opened it; answered 404.',
-            session: scope.principal.session,
-            human: scope.principal.human,
-            agent: scope.principal.agent,
-            consentId: scope.principal.consentId,
-            gatewayInstance,
-          }),
-        )
-        .catch(() => undefined);
-    },
+    onSessionHijackAttempt: (scope) =>
+      recordSecurityEvent(
+        'MCP_SESSION_PRINCIPAL_MISMATCH',
+        'An MCP session id was presented by a principal other than the one that opened it; answered 404.',
+        scope.principal,
+      ),
   });
   pool.onToolsChanged(() => endpoint.notifyToolsChanged());
 
@@ -159,19 +156,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onClosed: (principal, code, responses) => {
       metrics.streamsClosed.inc({ code }, responses);
       endpoint.cutOff(principal, code !== 'SESSION_PAUSED');
-      audit
-        .recordDecision(
-          securityEventRecord({
-            code: 'OPEN_STREAMS_CLOSED',
-            message: `${responses} open MCP stream(s) or call(s) of this session were closed: ${code}.`,
-            session: principal.session,
-            human: principal.human,
-            agent: principal.agent,
-            consentId: principal.consentId,
-            gatewayInstance,
-          }),
-        )
-        .catch(() => undefined);
+      recordSecurityEvent(
+        'OPEN_STREAMS_CLOSED',
+        `${responses} open MCP stream(s) or call(s) of this session were closed: ${code}.`,
+        principal,
+      );
     },
   });
 

@@ -118,8 +118,7 @@ export function preparePolicySet(source: PolicySource, logger: Logger, cacheEntr
   }
   const setAnswer = preparsePolicySet(prepared.policySetId, { staticPolicies });
   const setErrors = setAnswer.type === 'failure' ? [...setAnswer.errors] : [];
-  for (const action of CALL_ACTIONS) {
-    if (setErrors.length > 0) break;
+  for (const action of setErrors.length === 0 ? CALL_ACTIONS : []) {
     const applicable = source.policies.filter((policy) => policyAppliesToAny(policy.json, [action]));
     const answer = preparsePolicySet(prepared.callPolicySetIds[action], {
       staticPolicies: Object.fromEntries(applicable.map((policy) => [policy.id, policy.text])),
